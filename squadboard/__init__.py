@@ -1,0 +1,1 @@
+"""Squadboard: team versus individual sales quota attainment."""

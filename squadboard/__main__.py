@@ -1,0 +1,5 @@
+import sys
+
+from squadboard.cli import main
+
+sys.exit(main())

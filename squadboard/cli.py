@@ -1,0 +1,136 @@
+"""python -m squadboard demo | import | query — see `python -m squadboard --help`."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from squadboard import db, demo, plan
+from squadboard.ingest import ImportFailed, formats
+from squadboard.ingest import apply as ingest_apply
+
+EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD)") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m squadboard", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    db_help = f"database file (default: $SQUADBOARD_DB or {db.DEFAULT_DB.relative_to(db.ROOT)})"
+
+    p = sub.add_parser("demo", help="(re)create the database with the demo organisation")
+    p.add_argument("--db", type=Path, help=db_help)
+    p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    p.add_argument(
+        "--today", type=_iso_date, help="the day the demo is built around (default today)"
+    )
+
+    p = sub.add_parser("import", help="import files (all-or-nothing)")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
+    p.add_argument("--db", type=Path, help=db_help)
+    p.add_argument(
+        "--format", default="auto", help="auto (default) or one of: " + ", ".join(formats.FORMATS)
+    )
+    p.add_argument("--dry-run", action="store_true", help="validate and report; write nothing")
+    p.add_argument("--as-of", type=_iso_date, help="date of the pipeline snapshot (default today)")
+    p.add_argument("--actor", default=None, help="who is importing (default: your login name)")
+
+    p = sub.add_parser("query", help="print a named query's rows")
+    p.add_argument("name", metavar="NAME", help="query name (a file stem in queries/)")
+    p.add_argument("--db", type=Path, help=db_help)
+    p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--format", choices=["csv", "json"], default="csv")
+    return parser
+
+
+def _open(path: Path | None) -> duckdb.DuckDBPyConnection:
+    target = path or db.default_db_path()
+    try:
+        return db.connect(target)
+    except duckdb.IOException as exc:
+        raise SystemExit(
+            f"error: cannot open {target}: {exc}\n"
+            "(is the dashboard running on it? a DuckDB file has one writer at a time)"
+        ) from None
+
+
+def cmd_demo(args) -> int:
+    con = _open(args.db)
+    counts = demo.load(con, seed=args.seed, today=args.today)
+    print(f"demo data written to {args.db or db.default_db_path()}")
+    for table, n in counts.items():
+        print(f"  {table:20} {n:>8,}")
+    return EXIT_OK
+
+
+def cmd_import(args) -> int:
+    con = _open(args.db)
+    fy = plan.load(con).fiscal_year_start_month
+    batch, chosen = formats.load_paths(args.paths, args.format, fy)
+    for name, fmt in chosen.items():
+        print(f"{name}: {fmt}", file=sys.stderr)
+    for w in batch.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    try:
+        counts = ingest_apply.write(
+            con,
+            batch,
+            actor=args.actor or getpass.getuser(),
+            as_of=args.as_of,
+            dry_run=args.dry_run,
+        )
+    except ImportFailed as failed:
+        for problem in failed.problems:
+            print(problem, file=sys.stderr)
+        print(
+            f"import refused: {len(failed.problems)} problem(s); nothing was written",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
+    verb = "would write" if args.dry_run else "imported"
+    print(
+        f"{verb} "
+        + ", ".join(f"{n:,} {t}" for t, n in counts.items())
+        + f" from {batch.rows_read:,} rows"
+    )
+    return EXIT_OK
+
+
+def cmd_query(args) -> int:
+    params = {}
+    for item in args.param:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            print(f"error: --param takes KEY=VALUE, got {item!r}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        params[key.strip()] = value
+    try:
+        query = db.get_query(args.name)
+        db.bind(query, params)
+    except db.QueryError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    con = _open(args.db)
+    frame = db.run(con, args.name, **params)
+    if args.format == "json":
+        print(json.dumps(frame.to_dicts(), default=str, indent=1))
+    else:
+        sys.stdout.write(frame.write_csv())
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return {"demo": cmd_demo, "import": cmd_import, "query": cmd_query}[args.command](args)

@@ -1,0 +1,281 @@
+"""Database access: open (and upgrade) a Squadboard DuckDB file, run named queries.
+
+One root connection per process; every query takes its own cursor, because DuckDB results
+stream and a connection cannot serve two threads at once.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+ROOT = Path(__file__).resolve().parent.parent
+QUERY_DIR = ROOT / "queries"
+SCHEMA_FILE = Path(__file__).with_name("schema.sql")
+DEFAULT_DB = ROOT / "data" / "squadboard.duckdb"
+
+# The schema version that schema.sql describes. An older file is brought up to it by running
+# MIGRATIONS[v] for every v above the file's version, in order, in one transaction.
+SCHEMA_VERSION = 1
+MIGRATIONS: dict[int, str] = {}
+
+
+class QueryError(ValueError):
+    """A named query was asked for wrongly: unknown name, missing or mistyped parameter."""
+
+
+def default_db_path() -> Path:
+    """`SQUADBOARD_DB` when set, else data/squadboard.duckdb beside the code."""
+    env = os.environ.get("SQUADBOARD_DB")
+    return Path(env) if env else DEFAULT_DB
+
+
+def connect(path: str | Path = ":memory:", *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open a database, creating or upgrading its schema unless it is opened read-only."""
+    if path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    if not read_only:
+        ensure_schema(con)
+    return con
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The version recorded in the file, or None for a file with no Squadboard schema."""
+    cur = con.cursor()
+    has_meta = cur.execute(
+        "select count(*) from information_schema.tables where table_name = 'meta'"
+    ).fetchone()[0]
+    if not has_meta:
+        return None
+    row = cur.execute("select value from meta where key = 'schema_version'").fetchone()
+    return int(row[0]) if row else None
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the schema in an empty file; upgrade an older file in place."""
+    found = schema_version(con)
+    if found is not None and found > SCHEMA_VERSION:
+        raise RuntimeError(
+            f"this database has schema version {found}, newer than this Squadboard "
+            f"({SCHEMA_VERSION}); upgrade Squadboard"
+        )
+    if found == SCHEMA_VERSION:
+        return
+    cur = con.cursor()
+    cur.begin()
+    try:
+        if found is None:
+            cur.execute(SCHEMA_FILE.read_text())
+        else:
+            for version in range(found + 1, SCHEMA_VERSION + 1):
+                cur.execute(MIGRATIONS[version])
+            # Views and macros are re-created so that they always match this code.
+            cur.execute(SCHEMA_FILE.read_text())
+        cur.execute(
+            "insert or replace into meta values ('schema_version', ?)", [str(SCHEMA_VERSION)]
+        )
+        cur.commit()
+    except BaseException:
+        cur.rollback()
+        raise
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A cursor inside one transaction: committed on success, rolled back on any error."""
+    cur = con.cursor()
+    cur.begin()
+    try:
+        yield cur
+        cur.commit()
+    except BaseException:
+        cur.rollback()
+        raise
+    finally:
+        cur.close()
+
+
+# Named queries ------------------------------------------------------------------------
+
+_HEADER_PARAM = re.compile(r"\$(\w+)\s+([A-Z]+)(\s*\(([^)]*)\))?")
+_BODY_PARAM = re.compile(r"(?<![\w$])\$([a-z_][a-z0-9_]*)")
+_TYPES = {"DATE", "VARCHAR", "INTEGER", "DOUBLE", "BOOLEAN"}
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str
+    optional: bool
+    description: str
+
+
+@dataclass(frozen=True)
+class Query:
+    name: str
+    summary: str
+    grain: str
+    params: tuple[Param, ...]
+    sql: str
+
+    def body_params(self) -> set[str]:
+        """The $names the SQL body (not the header comments) uses."""
+        body = "\n".join(
+            line for line in self.sql.splitlines() if not line.lstrip().startswith("--")
+        )
+        return set(_BODY_PARAM.findall(body))
+
+
+def parse_query(name: str, text: str) -> Query:
+    """Read the header of a query file: `-- name: summary`, `-- grain: ...`, `-- params: ...`."""
+    summary = grain = ""
+    params: list[Param] = []
+    for line in text.splitlines():
+        if not line.startswith("--"):
+            break
+        content = line[2:].strip()
+        if content.startswith(f"{name}:"):
+            summary = content[len(name) + 1 :].strip()
+        elif content.startswith("grain:"):
+            grain = content[len("grain:") :].strip()
+        elif content.startswith("params:"):
+            spec = content[len("params:") :].strip()
+            if spec.lower() in ("", "none"):
+                continue
+            for match in _HEADER_PARAM.finditer(spec):
+                pname, ptype, _, desc = match.groups()
+                if ptype not in _TYPES:
+                    raise QueryError(f"query {name}: parameter ${pname} has unknown type {ptype}")
+                desc = (desc or "").strip()
+                params.append(Param(pname, ptype, desc.startswith("optional"), desc))
+    if not summary:
+        raise QueryError(f"query {name}: the first line must be '-- {name}: what it returns'")
+    return Query(name, summary, grain, tuple(params), text)
+
+
+@cache
+def _load(name: str, mtime: float) -> Query:
+    return parse_query(name, (QUERY_DIR / f"{name}.sql").read_text())
+
+
+def query_names() -> list[str]:
+    return sorted(p.stem for p in QUERY_DIR.glob("*.sql"))
+
+
+def get_query(name: str) -> Query:
+    path = QUERY_DIR / f"{name}.sql"
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", name) or not path.is_file():
+        known = ", ".join(query_names())
+        raise QueryError(f"unknown query {name!r}; known queries: {known}")
+    return _load(name, path.stat().st_mtime)
+
+
+def _coerce(query: Query, param: Param, value: object) -> object:
+    if value is None:
+        if param.optional:
+            return None
+        raise QueryError(f"query {query.name}: parameter {param.name} must not be empty")
+    try:
+        match param.type:
+            case "DATE":
+                if isinstance(value, datetime):
+                    return value.date()
+                if isinstance(value, date):
+                    return value
+                return date.fromisoformat(str(value).strip())
+            case "INTEGER":
+                if isinstance(value, bool):
+                    raise ValueError
+                return int(str(value).strip()) if not isinstance(value, int) else value
+            case "DOUBLE":
+                return float(value)
+            case "BOOLEAN":
+                if isinstance(value, bool):
+                    return value
+                text = str(value).strip().lower()
+                if text not in ("true", "false", "1", "0"):
+                    raise ValueError
+                return text in ("true", "1")
+            case _:
+                return str(value)
+    except (TypeError, ValueError):
+        example = {"DATE": "2026-10-01", "INTEGER": "3", "DOUBLE": "0.5", "BOOLEAN": "true"}
+        raise QueryError(
+            f"query {query.name}: parameter {param.name} must be a {param.type} "
+            f"(e.g. {example.get(param.type, 'text')}), got {value!r}"
+        ) from None
+
+
+def bind(query: Query, params: dict[str, object]) -> dict[str, object]:
+    """Check params against the header and convert them to their declared types."""
+    declared = {p.name: p for p in query.params}
+    unknown = sorted(set(params) - set(declared))
+    if unknown:
+        expected = ", ".join(declared) or "none"
+        raise QueryError(
+            f"query {query.name}: unknown parameter {unknown[0]}; it takes: {expected}"
+        )
+    bound = {}
+    for p in query.params:
+        if p.name not in params:
+            if p.optional:
+                bound[p.name] = None
+                continue
+            raise QueryError(f"query {query.name}: missing parameter {p.name} ({p.type})")
+        bound[p.name] = _coerce(query, p, params[p.name])
+    return bound
+
+
+def run(con: duckdb.DuckDBPyConnection, name: str, **params: object) -> pl.DataFrame:
+    """Run the named query with bound parameters on its own cursor; a Polars frame back."""
+    query = get_query(name)
+    bound = bind(query, params)
+    cur = con.cursor()
+    try:
+        return cur.sql(query.sql, params=bound).pl()
+    finally:
+        cur.close()
+
+
+def data_version(con: duckdb.DuckDBPyConnection) -> int:
+    """A counter every write bumps; caches key on it."""
+    cur = con.cursor()
+    row = cur.execute("select value from meta where key = 'data_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def bump_data_version(cur: duckdb.DuckDBPyConnection) -> None:
+    cur.execute(
+        """
+        insert or replace into meta
+        select 'data_version', (coalesce(max(value::bigint), 0) + 1)::varchar
+        from meta where key = 'data_version'
+        """
+    )
+
+
+def audit(
+    cur: duckdb.DuckDBPyConnection,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: str | None = None,
+    detail: str | None = None,
+) -> None:
+    """Record one write in the audit log (inside the caller's transaction) and bump the data version."""
+    cur.execute(
+        "insert into audit_log (at_time, actor, action, entity, entity_id, detail) "
+        "values (now()::timestamp, ?, ?, ?, ?, ?)",
+        [actor, action, entity, entity_id, detail],
+    )
+    bump_data_version(cur)

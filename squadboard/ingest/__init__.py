@@ -1,0 +1,76 @@
+"""Imports. Every source format ends in the same validated `Batch` of frames, one per table;
+`apply.write` puts a batch into the database in one transaction, or nothing at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+
+# The frames a batch may carry, in the order they are written.
+TABLES = (
+    "squads",
+    "reps",
+    "squad_members",
+    "quotas",
+    "deals",
+    "deal_credits",
+    "activities",
+    "kudos",
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int | None
+    column: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        return (
+            f"{where}: {self.column}: {self.reason}" if self.column else f"{where}: {self.reason}"
+        )
+
+
+@dataclass
+class Batch:
+    """What one import would write. Frames use the column names of the schema tables."""
+
+    format: str
+    files: list[str] = field(default_factory=list)
+    frames: dict[str, pl.DataFrame] = field(default_factory=dict)
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    rows_read: int = 0
+    # Tables whose rows for the keys in this batch replace what is stored (e.g. a deal's credits).
+    replace_credits_of_deals: bool = True
+
+    def add(self, table: str, frame: pl.DataFrame) -> None:
+        if table not in TABLES:
+            raise ValueError(f"unknown table {table}")
+        if table in self.frames:
+            frame = pl.concat([self.frames[table], frame], how="diagonal_relaxed")
+        self.frames[table] = frame
+
+    def merge(self, other: Batch) -> None:
+        self.files += other.files
+        self.errors += other.errors
+        self.warnings += other.warnings
+        self.rows_read += other.rows_read
+        for table, frame in other.frames.items():
+            self.add(table, frame)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class ImportFailed(Exception):
+    """Raised with every problem found; nothing was written."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(map(str, problems)))

@@ -1,0 +1,158 @@
+"""Check a batch against what is stored, then write it in one transaction — or not at all.
+
+Every write records an import_log row, an audit entry, and a snapshot of the open pipeline
+dated `as_of`, and bumps the data version that caches key on.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import duckdb
+
+from squadboard import db
+from squadboard.ingest import TABLES, Batch, ImportFailed, Problem
+
+# What a table's rows are keyed by: a batch row replaces the stored row with the same key.
+KEYS = {
+    "squads": ["squad_id"],
+    "reps": ["rep_id"],
+    "quotas": ["kind", "owner_id", "period_start", "period_end"],
+    "deals": ["deal_id"],
+    "deal_credits": ["credit_id"],
+    "activities": ["activity_id"],
+    "kudos": ["kudos_id"],
+}
+
+# (table, column, referenced table, referenced key) checked before anything is written.
+REFERENCES = [
+    ("squads", "manager_id", "reps", "rep_id"),
+    ("squad_members", "rep_id", "reps", "rep_id"),
+    ("squad_members", "squad_id", "squads", "squad_id"),
+    ("deals", "owner_id", "reps", "rep_id"),
+    ("deal_credits", "deal_id", "deals", "deal_id"),
+    ("deal_credits", "rep_id", "reps", "rep_id"),
+    ("activities", "rep_id", "reps", "rep_id"),
+    ("activities", "deal_id", "deals", "deal_id"),
+    ("kudos", "from_rep", "reps", "rep_id"),
+    ("kudos", "to_rep", "reps", "rep_id"),
+    ("kudos", "deal_id", "deals", "deal_id"),
+]
+
+
+def _known(cur: duckdb.DuckDBPyConnection, batch: Batch, table: str, key: str) -> set[str]:
+    stored = {r[0] for r in cur.execute(f"select {key} from {table}").fetchall()}
+    if table in batch.frames and key in batch.frames[table].columns:
+        stored |= set(batch.frames[table][key].drop_nulls().to_list())
+    return stored
+
+
+def check(con: duckdb.DuckDBPyConnection, batch: Batch) -> list[Problem]:
+    """Problems that need the database to see: references to people, squads and deals."""
+    cur = con.cursor()
+    problems: list[Problem] = []
+    file = ", ".join(batch.files)
+    for table, column, ref_table, ref_key in REFERENCES:
+        frame = batch.frames.get(table)
+        if frame is None or column not in frame.columns:
+            continue
+        known = _known(cur, batch, ref_table, ref_key)
+        unknown = sorted(set(frame[column].drop_nulls().to_list()) - known)
+        noun = {"reps": "person", "squads": "squad", "deals": "deal"}[ref_table]
+        problems += [
+            Problem(
+                file,
+                None,
+                column,
+                f"unknown {noun} {value!r}: add them first (or in the same import)",
+            )
+            for value in unknown[:50]
+        ]
+        if len(unknown) > 50:
+            problems.append(
+                Problem(file, None, column, f"... and {len(unknown) - 50} more unknown")
+            )
+    quota = batch.frames.get("quotas")
+    if quota is not None:
+        squads = _known(cur, batch, "squads", "squad_id")
+        reps = _known(cur, batch, "reps", "rep_id")
+        for kind, owner in quota.select("kind", "owner_id").unique().iter_rows():
+            if owner not in (squads if kind == "squad_base" else reps):
+                noun = "squad" if kind == "squad_base" else "person"
+                problems.append(
+                    Problem(file, None, "owner_id", f"unknown {noun} {owner!r} for a {kind} quota")
+                )
+    return problems
+
+
+def write(
+    con: duckdb.DuckDBPyConnection,
+    batch: Batch,
+    *,
+    actor: str,
+    as_of: date | None = None,
+    dry_run: bool = False,
+) -> dict[str, int]:
+    """Write the batch; raise ImportFailed (nothing written) on any problem. Rows per table back."""
+    problems = batch.errors or check(con, batch)
+    if problems:
+        raise ImportFailed(problems)
+    counts = {t: batch.frames[t].height for t in TABLES if t in batch.frames}
+    if dry_run:
+        return counts
+    as_of = as_of or date.today()
+    with db.transaction(con) as cur:
+        for table in TABLES:
+            frame = batch.frames.get(table)
+            if frame is None or frame.is_empty():
+                continue
+            cur.register("batch_rows", frame)
+            if table == "squad_members":
+                # A file of memberships is the whole history of the reps it names.
+                cur.execute(
+                    "delete from squad_members where rep_id in (select rep_id from batch_rows)"
+                )
+            elif table == "deal_credits" and batch.replace_credits_of_deals:
+                cur.execute(
+                    "delete from deal_credits where deal_id in (select deal_id from batch_rows) "
+                    "and credit_type in (select credit_type from batch_rows)"
+                )
+            elif table in KEYS:
+                keys = KEYS[table]
+                match = " and ".join(f"t.{k} = b.{k}" for k in keys)
+                cur.execute(
+                    f"delete from {table} as t where exists (select 1 from batch_rows as b where {match})"
+                )
+            cur.execute(f"insert into {table} by name select * from batch_rows")
+            cur.unregister("batch_rows")
+        cur.execute(
+            """
+            insert or replace into pipeline_snapshots
+            select ?, deal_id, owner_id, stage, amount, probability, close_date
+            from deals where status = 'open'
+            """,
+            [as_of],
+        )
+        cur.execute(
+            "insert into import_log (imported_at, actor, format, files, rows_read, rows_written, details) "
+            "values (now()::timestamp, ?, ?, ?, ?, ?, ?) returning import_id",
+            [
+                actor,
+                batch.format,
+                ", ".join(batch.files),
+                batch.rows_read,
+                sum(counts.values()),
+                json.dumps(counts),
+            ],
+        )
+        import_id = cur.fetchone()[0]
+        db.audit(
+            cur,
+            actor,
+            "import",
+            "import_log",
+            str(import_id),
+            json.dumps({"files": batch.files, "rows": counts}),
+        )
+    return counts

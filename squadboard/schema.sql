@@ -1,0 +1,296 @@
+-- Squadboard schema, the whole of it in one place.
+-- Money is decimal(18, 2); ratios are fractions (1.0 = 100 %); split percentages are
+-- percentage points as Salesforce stores them (60.00 = 60 %). Periods are half-open:
+-- [period_start, period_end). The schema version lives in `meta` (see squadboard/db.py).
+
+create table if not exists meta (
+    key varchar primary key,
+    value varchar not null
+);
+
+-- People and teams ---------------------------------------------------------------------
+
+create table if not exists squads (
+    squad_id varchar primary key,
+    name varchar not null,
+    region varchar,
+    manager_id varchar                      -- a rep_id; the squad's leader
+);
+
+create table if not exists reps (
+    rep_id varchar primary key,
+    name varchar not null,
+    email varchar unique,
+    role varchar not null default 'AE'
+        check (role in ('AE', 'SE', 'CSM', 'specialist', 'manager')),
+    access varchar not null default 'rep'   -- what the person may do in Squadboard
+        check (access in ('rep', 'leader', 'admin')),
+    hire_date date,
+    active boolean not null default true
+);
+
+-- A rep belongs to one squad at a time; a move closes one row and opens the next.
+create table if not exists squad_members (
+    rep_id varchar not null,
+    squad_id varchar not null,
+    valid_from date not null,
+    valid_to date,                          -- exclusive; null = still a member
+    primary key (rep_id, valid_from),
+    check (valid_to is null or valid_to > valid_from)
+);
+
+-- Targets -------------------------------------------------------------------------------
+
+-- kind: squad_base (owner = squad), rep_stretch (owner = rep), rep_goal (owner = rep, self-set)
+create table if not exists quotas (
+    kind varchar not null check (kind in ('squad_base', 'rep_stretch', 'rep_goal')),
+    owner_id varchar not null,
+    period_start date not null,
+    period_end date not null,
+    amount decimal(18, 2) not null check (amount >= 0),
+    set_by varchar,
+    set_at timestamp,
+    primary key (kind, owner_id, period_start, period_end),
+    check (period_end > period_start)
+);
+
+-- Pipeline ------------------------------------------------------------------------------
+
+create table if not exists deals (
+    deal_id varchar primary key,            -- '<source>:<source_id>'
+    source varchar not null,                -- native, salesforce, hubspot, maven, demo ...
+    source_id varchar not null,
+    name varchar,
+    account varchar,
+    product varchar,
+    owner_id varchar,                       -- a rep_id: the primary AE
+    stage varchar,
+    status varchar not null check (status in ('open', 'won', 'lost')),
+    amount decimal(18, 2),
+    probability double check (probability between 0 and 1),
+    created_date date,
+    close_date date,                        -- expected close for open deals; may be null
+    unique (source, source_id)
+);
+
+-- Revenue credits split a deal (they total 100 % per deal and are what attainment counts);
+-- overlay credits are extra and count only once the AE and the AE's manager confirmed them.
+create table if not exists deal_credits (
+    credit_id varchar primary key,
+    deal_id varchar not null,
+    rep_id varchar not null,
+    credit_type varchar not null check (credit_type in ('revenue', 'overlay')),
+    percent decimal(9, 4) not null check (percent > 0 and percent <= 1000),
+    deal_role varchar,                      -- AE, SE, CSM, specialist, helper ...
+    note varchar,
+    claimed_by varchar,
+    claimed_at timestamp,
+    ae_confirmed_by varchar,
+    ae_confirmed_at timestamp,
+    manager_confirmed_by varchar,
+    manager_confirmed_at timestamp,
+    rejected_by varchar,
+    rejected_at timestamp,
+    rejected_reason varchar
+);
+
+create table if not exists activities (
+    activity_id varchar primary key,
+    rep_id varchar not null,
+    deal_id varchar,
+    kind varchar not null check (kind in ('call', 'email', 'meeting', 'demo', 'solution_doc')),
+    activity_date date not null
+);
+
+create table if not exists kudos (
+    kudos_id varchar primary key,
+    from_rep varchar not null,
+    to_rep varchar not null,
+    deal_id varchar,
+    category varchar not null,
+    message varchar not null default '',
+    given_at timestamp not null,
+    check (from_rep <> to_rep)
+);
+
+-- Open pipeline as it stood on a date (taken weekly and at every import).
+create table if not exists pipeline_snapshots (
+    snapshot_date date not null,
+    deal_id varchar not null,
+    owner_id varchar,
+    stage varchar,
+    amount decimal(18, 2),
+    probability double,
+    close_date date,
+    primary key (snapshot_date, deal_id)
+);
+
+-- Bookkeeping ---------------------------------------------------------------------------
+
+create sequence if not exists import_id_seq start 1;
+
+create table if not exists import_log (
+    import_id integer primary key default nextval('import_id_seq'),
+    imported_at timestamp not null,
+    actor varchar not null,
+    format varchar not null,
+    files varchar not null,                 -- file names, comma separated
+    rows_read integer not null,
+    rows_written integer not null,
+    details varchar                         -- rows per table, as JSON
+);
+
+create sequence if not exists audit_id_seq start 1;
+
+create table if not exists audit_log (
+    audit_id integer primary key default nextval('audit_id_seq'),
+    at_time timestamp not null,
+    actor varchar not null,
+    action varchar not null,                -- e.g. import, set_goal, confirm_credit
+    entity varchar not null,
+    entity_id varchar,
+    detail varchar                          -- JSON
+);
+
+-- Plan settings as key -> value text; squadboard/plan.py owns the names, types and defaults.
+create table if not exists plan_settings (
+    key varchar primary key,
+    value varchar not null
+);
+
+-- Rules shared by every query -----------------------------------------------------------
+
+-- Fraction of [ps, pe) elapsed by the end of day as_of, in calendar days: 1/n on the first
+-- day, 1.0 on the last day, 0 before the period and 1 after it.
+create or replace macro elapsed_fraction(ps, pe, as_of) as
+    least(greatest(date_diff('day', ps, as_of) + 1, 0), date_diff('day', ps, pe))
+    / date_diff('day', ps, pe);
+
+-- Whole days of the period left after as_of.
+create or replace macro days_left(ps, pe, as_of) as
+    least(greatest(date_diff('day', as_of, pe) - 1, 0), date_diff('day', ps, pe));
+
+create or replace macro pace_status(pace) as
+    case
+        when pace is null then null
+        when pace >= 1.0 then 'ahead'
+        when pace >= 0.9 then 'on track'
+        else 'behind'
+    end;
+
+-- Whose squad a rep was in on a given day.
+create or replace view squad_membership_days as
+select rep_id, squad_id, valid_from, coalesce(valid_to, date '9999-12-31') as valid_to
+from squad_members;
+
+-- One row per revenue credit on a won deal: explicit splits, or 100 % to the owner when the
+-- deal has none. squad_id is the rep's squad on the close date.
+create or replace view credited_revenue as
+with won as (
+    select deal_id, owner_id, amount, close_date
+    from deals
+    where status = 'won' and close_date is not null and amount is not null
+),
+
+splits as (
+    select c.deal_id, c.rep_id, c.percent
+    from deal_credits as c
+    where c.credit_type = 'revenue'
+),
+
+owner_only as (
+    select won.deal_id, won.owner_id as rep_id, 100.0 as percent
+    from won
+    where won.owner_id is not null
+        and not exists (select 1 from splits where splits.deal_id = won.deal_id)
+),
+
+all_credits as (
+    select * from splits
+    union all
+    select * from owner_only
+),
+
+final as (
+    select
+        won.deal_id,
+        all_credits.rep_id,
+        m.squad_id,
+        won.close_date,
+        all_credits.percent,
+        -- unrounded, so the credits of a deal add up to its amount exactly
+        won.amount::decimal(38, 2) * all_credits.percent * 0.01 as amount
+    from won
+    inner join all_credits on all_credits.deal_id = won.deal_id
+    left join squad_membership_days as m
+        on m.rep_id = all_credits.rep_id
+        and won.close_date >= m.valid_from and won.close_date < m.valid_to
+)
+
+select * from final;
+
+-- Overlay credits that count: confirmed by the AE and the manager, not rejected.
+create or replace view confirmed_overlay as
+select
+    d.deal_id,
+    c.rep_id,
+    d.close_date,
+    c.deal_role,
+    c.percent,
+    d.amount::decimal(38, 2) * c.percent * 0.01 as amount
+from deal_credits as c
+inner join deals as d on d.deal_id = c.deal_id
+where c.credit_type = 'overlay'
+    and d.status = 'won'
+    and c.ae_confirmed_at is not null
+    and c.manager_confirmed_at is not null
+    and c.rejected_at is null;
+
+-- One row per revenue credit on an open deal, weighted by the deal's probability; squad_id
+-- is the rep's squad on the expected close date (as for won deals).
+create or replace view open_pipeline_credits as
+with open_deals as (
+    select deal_id, owner_id, amount, probability, close_date
+    from deals
+    where status = 'open' and amount is not null
+),
+
+splits as (
+    select deal_id, rep_id, percent from deal_credits where credit_type = 'revenue'
+),
+
+all_credits as (
+    select deal_id, rep_id, percent from splits
+    union all
+    select o.deal_id, o.owner_id, 100.0
+    from open_deals as o
+    where o.owner_id is not null
+        and not exists (select 1 from splits where splits.deal_id = o.deal_id)
+)
+
+select
+    o.deal_id,
+    c.rep_id,
+    m.squad_id,
+    o.close_date,
+    o.amount::decimal(38, 2) * c.percent * 0.01 as amount,
+    o.amount::decimal(38, 2) * c.percent * 0.01 * coalesce(o.probability, 0) as weighted
+from open_deals as o
+inner join all_credits as c on c.deal_id = o.deal_id
+left join squad_membership_days as m
+    on m.rep_id = c.rep_id
+    and o.close_date >= m.valid_from and o.close_date < m.valid_to;
+
+-- Quota of each owner for [ps, pe): quotas inside the period count whole, a quota that only
+-- overlaps the period counts pro rata by days (a quarterly quota seen in a month view).
+create or replace macro quota_in_period(quota_kind, ps, pe) as table
+select
+    owner_id,
+    sum(
+        amount::decimal(38, 2)
+        * date_diff('day', greatest(period_start, ps), least(period_end, pe))
+        / date_diff('day', period_start, period_end)
+    )::decimal(18, 2) as quota
+from quotas
+where kind = quota_kind and period_start < pe and period_end > ps
+group by owner_id;

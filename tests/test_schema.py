@@ -1,0 +1,88 @@
+"""The schema: created in one go, versioned, upgraded in place, refused when newer."""
+
+import duckdb
+import pytest
+
+from squadboard import db
+
+
+def test_fresh_database_has_every_table_and_the_current_version(con):
+    tables = {
+        r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()
+    }
+    for expected in [
+        "squads",
+        "reps",
+        "squad_members",
+        "quotas",
+        "deals",
+        "deal_credits",
+        "activities",
+        "kudos",
+        "pipeline_snapshots",
+        "import_log",
+        "audit_log",
+        "plan_settings",
+        "credited_revenue",
+        "confirmed_overlay",
+        "open_pipeline_credits",
+    ]:
+        assert expected in tables
+    assert db.schema_version(con) == db.SCHEMA_VERSION
+
+
+def test_reopening_a_current_file_keeps_its_rows(tmp_path):
+    path = tmp_path / "s.duckdb"
+    con = db.connect(path)
+    con.execute("insert into squads values ('a', 'A', null, null)")
+    con.close()
+    again = db.connect(path)
+    assert again.execute("select name from squads").fetchall() == [("A",)]
+
+
+def test_an_older_file_is_upgraded_in_place(tmp_path, monkeypatch):
+    path = tmp_path / "old.duckdb"
+    con = db.connect(path)
+    con.execute("insert into reps (rep_id, name) values ('r1', 'Rita')")
+    con.close()
+    # Pretend the next release adds a column: version 2 with its migration.
+    monkeypatch.setattr(db, "SCHEMA_VERSION", 2)
+    monkeypatch.setitem(db.MIGRATIONS, 2, "alter table reps add column nickname varchar;")
+    upgraded = db.connect(path)
+    assert db.schema_version(upgraded) == 2
+    assert upgraded.execute("select name, nickname from reps").fetchall() == [("Rita", None)]
+
+
+def test_a_failed_migration_leaves_the_file_as_it_was(tmp_path, monkeypatch):
+    path = tmp_path / "old.duckdb"
+    db.connect(path).close()
+    monkeypatch.setattr(db, "SCHEMA_VERSION", 2)
+    monkeypatch.setitem(db.MIGRATIONS, 2, "alter table no_such_table add column x int;")
+    with pytest.raises(duckdb.Error):
+        db.connect(path)
+    monkeypatch.setattr(db, "SCHEMA_VERSION", 1)
+    assert db.schema_version(db.connect(path)) == 1
+
+
+def test_a_newer_file_is_refused_with_a_clear_message(tmp_path):
+    path = tmp_path / "new.duckdb"
+    con = db.connect(path)
+    con.execute("update meta set value = '99' where key = 'schema_version'")
+    con.close()
+    with pytest.raises(RuntimeError, match="newer than this Squadboard"):
+        db.connect(path)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "insert into reps (rep_id, name, role) values ('x', 'X', 'wizard')",
+        "insert into deals (deal_id, source, source_id, status) values ('d', 's', '1', 'maybe')",
+        "insert into deal_credits (credit_id, deal_id, rep_id, credit_type, percent) values ('c', 'd', 'r', 'revenue', 0)",
+        "insert into kudos values ('k', 'a', 'a', null, 'mentoring', '', now())",
+        "insert into quotas (kind, owner_id, period_start, period_end, amount) values ('squad_base', 's', '2026-01-01', '2026-04-01', -1)",
+    ],
+)
+def test_the_schema_refuses_impossible_rows(con, sql):
+    with pytest.raises(duckdb.ConstraintException):
+        con.execute(sql)
