@@ -110,12 +110,12 @@ def viewer() -> Viewer:
 
 def who() -> Viewer:
     """The viewer app.py identified for this session (identified here if a page runs alone)."""
-    if PagesManager.uses_pages_directory:
+    found = st.session_state.get("viewer")
+    if PagesManager.uses_pages_directory and not isinstance(found, Viewer):
         # The first request after a server start that names a page URL is served the
         # pages/ folder's way (Streamlit's multipage v1), without app.py. Send it through
         # app.py, which declares the navigation and so switches Streamlit to it for good.
         st.switch_page("app.py")
-    found = st.session_state.get("viewer")
     return found if isinstance(found, Viewer) else viewer()
 
 
