@@ -9,14 +9,18 @@ st.set_page_config(page_title="Squadboard", page_icon=":material/groups:", layou
 viewer = ui.viewer()
 st.session_state["viewer"] = viewer
 
-pages = {
-    "Attainment": [
-        st.Page("pages/squads.py", title="Squads", icon=":material/leaderboard:", default=True),
-    ],
-}
-if viewer.is_leader:
-    pages["Data"] = [
-        st.Page("pages/imports.py", title="Import", icon=":material/upload_file:"),
-    ]
+# Every page: (section, file, title, icon, who may open it: "all" or "leader" = leaders and
+# admins). Pages that write check the role again themselves.
+PAGES = [
+    ("Attainment", "pages/squads.py", "Squads", ":material/leaderboard:", "all"),
+    ("Data", "pages/imports.py", "Import", ":material/upload_file:", "leader"),
+]
 
-st.navigation(pages).run()
+sections: dict[str, list] = {}
+for section, path, title, icon, audience in PAGES:
+    if audience == "all" or viewer.is_leader:
+        sections.setdefault(section, []).append(
+            st.Page(path, title=title, icon=icon, default=path == "pages/squads.py")
+        )
+
+st.navigation(sections).run()
