@@ -25,6 +25,31 @@ class Plan:
     fiscal_year_start_month: int = 1
     board_naming: str = "named"  # named | anonymous | hide_bottom
     hide_bottom_n: int = 3
+    # Contribution (issue #5): activity points per kind; queries/leaderboard.sql and
+    # queries/pool_shares.sql read these keys with the same defaults.
+    weight_call: float = 1.0
+    weight_email: float = 0.5
+    weight_meeting: float = 2.0
+    weight_demo: float = 3.0
+    weight_solution_doc: float = 3.0
+    # Composite contribution score: weights of each board, normalised to the board's best.
+    contribution_credited: float = 0.30
+    contribution_assists: float = 0.20
+    contribution_overlay: float = 0.10
+    contribution_activity: float = 0.20
+    contribution_kudos: float = 0.20
+    # Standard overlay percentages (percentage points of the deal amount) per claim role.
+    overlay_pct_se: float = 10.0
+    overlay_pct_csm: float = 5.0
+    overlay_pct_specialist: float = 5.0
+    overlay_pct_helper: float = 5.0
+    # Deal-pod pool: "percent" of the won amount, or a fixed "band" amount by deal size.
+    pool_rule: str = "percent"
+    pool_percent: float = 2.0
+    pool_band_edges: str = "25000,75000"  # amounts at which the next band starts
+    pool_band_amounts: str = "250,750,1500"  # one more amount than edges
+    pool_kudos_points: float = 2.0  # peer validation: points per kudos tied to the deal
+    kudos_daily_limit: int = 5
 
     def validate(self) -> list[str]:
         problems = []
@@ -44,7 +69,38 @@ class Plan:
             problems.append("board naming must be named, anonymous or hide_bottom")
         if self.hide_bottom_n < 0:
             problems.append("hide bottom N must not be negative")
+        problems.extend(contribution_problems(self))
         return problems
+
+
+def contribution_problems(plan: Plan) -> list[str]:
+    """Checks of the contribution settings (leaderboards, overlay table, pools, kudos)."""
+    problems = []
+    weights = [getattr(plan, f.name) for f in fields(plan) if f.name.startswith("weight_")]
+    if any(w < 0 for w in weights):
+        problems.append("activity weights must not be negative")
+    composite = [getattr(plan, f.name) for f in fields(plan) if f.name.startswith("contribution_")]
+    if any(w < 0 for w in composite) or abs(sum(composite) - 1.0) > 1e-9:
+        problems.append("contribution weights must not be negative and must add up to 1")
+    overlay = [getattr(plan, f.name) for f in fields(plan) if f.name.startswith("overlay_pct_")]
+    if any(not 0 < p <= 100 for p in overlay):
+        problems.append("standard overlay percentages must be above 0 and at most 100")
+    if plan.pool_rule not in ("percent", "band"):
+        problems.append("pool rule must be percent or band")
+    if not 0 <= plan.pool_percent <= 100:
+        problems.append("pool percent must be between 0 and 100")
+    try:
+        edges = [float(x) for x in plan.pool_band_edges.split(",") if x.strip()]
+        amounts = [float(x) for x in plan.pool_band_amounts.split(",") if x.strip()]
+        if edges != sorted(set(edges)) or len(amounts) != len(edges) + 1 or min(amounts) < 0:
+            raise ValueError
+    except ValueError:
+        problems.append("pool bands: ascending edges and one more non-negative amount than edges")
+    if plan.pool_kudos_points < 0:
+        problems.append("pool kudos points must not be negative")
+    if plan.kudos_daily_limit < 1:
+        problems.append("kudos daily limit must be at least 1")
+    return problems
 
 
 def payout_factor(attainment: float | None, plan: Plan) -> float:
