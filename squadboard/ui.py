@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import os
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 import duckdb
@@ -14,9 +13,9 @@ import polars as pl
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from squadboard import db, demo, periods, plan
+from squadboard import auth, db, demo, periods, plan
 
-LEADERS = ("leader", "admin")
+LEADERS = auth.LEADERS
 
 
 @st.cache_resource(show_spinner="Opening the database…")
@@ -54,37 +53,97 @@ def is_demo() -> bool:
 
 # Who is looking ---------------------------------------------------------------------------
 
-
-@dataclass(frozen=True)
-class Viewer:
-    rep_id: str
-    name: str
-    access: str  # rep | leader | admin
-    role: str
-    squad_id: str | None
-    leads: tuple[str, ...]  # squads this person leads
-
-    @property
-    def is_leader(self) -> bool:
-        return self.access in LEADERS
-
-    def may_see_payout_of(self, rep_id: str, squad_id: str | None) -> bool:
-        """Payouts: your own; a leader's squads; an admin everything."""
-        return (
-            rep_id == self.rep_id
-            or self.access == "admin"
-            or (self.access == "leader" and squad_id in self.leads)
-        )
+Viewer = auth.Viewer  # pages type-hint ui.Viewer; the rules live in squadboard/auth.py
 
 
-def _viewer_from(row: dict) -> Viewer:
-    leads = tuple((row.get("leads_squads") or "").split(",")) if row.get("leads_squads") else ()
-    return Viewer(row["rep_id"], row["rep"], row["access"], row["role"], row["squad_id"], leads)
+def sign_in() -> auth.SignIn:
+    """The sign-in mode from .streamlit/secrets.toml; never from the URL or the session."""
+    secrets = st.secrets.to_dict() if st.secrets.load_if_toml_exists() else {}
+    try:
+        return auth.sign_in_config(secrets)
+    except auth.SignInConfigError as exc:
+        message = f"Sign-in is misconfigured: {exc} See docs/sign-in.md."
+        _gate(lambda: st.error(message))
+        raise  # not reached: _gate stops the run
+
+
+def _gate(render) -> None:
+    """Show only `render` (a sign-in or refusal screen) and stop: no navigation, no data."""
+    st.navigation([st.Page(render, title="Sign in", url_path="sign-in")], position="hidden").run()
+    st.stop()
+
+
+def _signed_in_user() -> tuple[str | None, object]:
+    """(email, email_verified) from st.user after an OpenID Connect sign-in."""
+    if not st.user.is_logged_in:
+        return None, None
+    return st.user.get("email"), st.user.get("email_verified")
+
+
+def _trusted_header(name: str) -> str | None:
+    return st.context.headers.get(name)
 
 
 def viewer() -> Viewer:
-    """Demo mode: the viewer picks who they are from the roster (real sign-in replaces this)."""
-    roster = run("roster", as_of=today()).filter(pl.col("active"))
+    """Who is looking: the signed-in person (OIDC or trusted header) or, in demo mode, whoever
+    the viewer picks. Stops the run with a sign-in or refusal screen when nobody is identified."""
+    config = sign_in()
+    roster = run("roster", as_of=today())
+    if config.mode == "demo":
+        return _demo_viewer(roster.filter(pl.col("active")))
+    if config.mode == "oidc":
+        email, verified = _signed_in_user()
+        if email is None and not st.user.is_logged_in:
+            _gate(lambda: _sign_in_screen(config))
+    else:
+        email, verified = _trusted_header(config.header or ""), None
+        if email is None:
+            _gate(_no_header_screen)
+    found = auth.match_email(roster, email, verified=verified)
+    if found.viewer is None:
+        _gate(lambda: _not_in_roster_screen(found, config))
+    me = found.viewer
+    st.sidebar.caption(f"Signed in as **{me.name}** ({found.email}) · {me.access}")
+    if config.mode == "oidc":
+        st.sidebar.button("Sign out", on_click=st.logout, icon=":material/logout:", key="sign_out")
+    return me
+
+
+def _sign_in_screen(config: auth.SignIn) -> None:
+    st.title("Squadboard")
+    st.write("Sign in with your company account to see your squad, your targets and the boards.")
+    args = (config.provider,) if config.provider else ()
+    st.button("Sign in", type="primary", on_click=st.login, args=args, icon=":material/login:")
+
+
+def _no_header_screen() -> None:
+    st.title("Squadboard")
+    st.error(
+        "This request did not come through the company sign-in. Open Squadboard through its "
+        "usual address; if that is what you did, tell whoever runs it (docs/sign-in.md)."
+    )
+
+
+def _not_in_roster_screen(found: auth.Match, config: auth.SignIn) -> None:
+    st.title("Squadboard")
+    reasons = {
+        "unknown": f"You are signed in as **{found.email}**, but that address is not in "
+        "Squadboard's roster yet. Ask your leader to add you (the email column of the reps "
+        "import).",
+        "inactive": f"The roster lists **{found.email}** as no longer active. Ask your leader "
+        "if that is a mistake.",
+        "unverified": f"Your sign-in provider has not verified **{found.email}**. Verify it "
+        "there, or ask your leader.",
+        "no_email": "Your sign-in did not tell Squadboard your email address. Ask whoever runs "
+        "Squadboard to request the `email` scope (docs/sign-in.md).",
+    }
+    st.info(reasons[found.status], icon=":material/person_add:")
+    if config.mode == "oidc":
+        st.button("Sign out", on_click=st.logout, icon=":material/logout:")
+
+
+def _demo_viewer(roster: pl.DataFrame) -> Viewer:
+    """Demo mode: the viewer picks who they are from the roster."""
     if roster.is_empty():
         st.error("The roster is empty: import reps and squads first (see docs/importing.md).")
         st.stop()
@@ -102,10 +161,15 @@ def viewer() -> Viewer:
         ids,
         format_func=labels.get,
         key="viewer_id",
-        help="Demo mode: pick anyone in the roster to see their view. Real sign-in replaces this.",
+        help="Demo mode: pick anyone in the roster to see their view.",
+    )
+    st.sidebar.warning(
+        "**Demo mode**: nobody signs in and anyone can pick anyone. Set up sign-in before "
+        "sharing real figures (docs/sign-in.md).",
+        icon=":material/lock_open:",
     )
     row = roster.filter(pl.col("rep_id") == st.session_state["viewer_id"]).row(0, named=True)
-    return _viewer_from(row)
+    return auth.viewer_from(row)
 
 
 def who() -> Viewer:
@@ -164,6 +228,31 @@ def period_picker() -> periods.Period:
 def as_of_for(period: periods.Period) -> date:
     """Figures for a past period are final; for the current one they are as of today."""
     return min(today(), period.end - timedelta(days=1))
+
+
+def squad_picker(squads: pl.DataFrame, default: str | None = None) -> str | None:
+    """Pick a squad (squad_id, squad rows); `?squad=falcons` in the URL selects and shares it."""
+    ids = squads["squad_id"].to_list()
+    if not ids:
+        return None
+    names = dict(zip(ids, squads["squad"].to_list(), strict=True))
+    asked = st.query_params.get("squad")
+    if asked is not None and "squad" not in st.session_state:
+        if asked in names:
+            st.session_state["squad"] = asked
+        else:
+            st.warning(f"Ignored the link's squad {asked!r}: no such squad.")
+    if st.session_state.get("squad") not in names:
+        st.session_state["squad"] = default if default in names else ids[0]
+    picked = st.sidebar.selectbox("Squad", ids, format_func=names.get, key="squad")
+    st.query_params["squad"] = picked
+    return picked
+
+
+def select_squad(squad_id: str) -> None:
+    """Make `squad_id` the picked squad on the next run (e.g. from a click on a table row)."""
+    st.session_state["squad"] = squad_id
+    st.query_params["squad"] = squad_id
 
 
 # Tables and downloads ---------------------------------------------------------------------
