@@ -12,15 +12,20 @@ st.session_state["viewer"] = viewer
 # Every page: (section, file, title, icon, who may open it: "all" or "leader" = leaders and
 # admins). Pages that write check the role again themselves.
 PAGES = [
+    ("Attainment", "pages/my_squad.py", "My squad", ":material/home:", "all"),
     ("Attainment", "pages/squads.py", "Squads", ":material/leaderboard:", "all"),
+    ("Attainment", "pages/targets.py", "Targets", ":material/flag:", "all"),
     ("Data", "pages/imports.py", "Import", ":material/upload_file:", "leader"),
+    ("Data", "pages/settings.py", "Plan settings", ":material/tune:", "leader"),
 ]
 
+# A rep's home is their own squad; a leader's is every squad side by side.
+home = "pages/squads.py" if viewer.is_leader else "pages/my_squad.py"
 sections: dict[str, list] = {}
 for section, path, title, icon, audience in PAGES:
     if audience == "all" or viewer.is_leader:
         sections.setdefault(section, []).append(
-            st.Page(path, title=title, icon=icon, default=path == "pages/squads.py")
+            st.Page(path, title=title, icon=icon, default=path == home)
         )
 
 st.navigation(sections).run()

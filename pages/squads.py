@@ -1,4 +1,4 @@
-"""Squads: every squad's credited revenue against its shared base quota for the period."""
+"""Squads: every squad side by side, then one squad's trend, members and the deals behind it."""
 
 from datetime import timedelta
 
@@ -7,17 +7,19 @@ import streamlit as st
 
 from squadboard import charts, periods, ui
 
-ui.who()
+viewer = ui.who()
 period = ui.period_picker()
 as_of = ui.as_of_for(period)
+squads = ui.run("squad_attainment", **period.params(as_of))
+picked = ui.squad_picker(squads, viewer.squad_id or (viewer.leads[0] if viewer.leads else None))
 
 st.title(f"Squads · {period.label}")
 ui.demo_notice()
-squads = ui.run("squad_attainment", **period.params(as_of))
 elapsed = periods.elapsed_fraction(period, as_of)
 st.caption(
     f"{period.start:%-d %b %Y} – {(period.end - timedelta(days=1)):%-d %b %Y} · "
-    f"as of {as_of:%-d %b %Y} · {elapsed:.0%} of the period elapsed"
+    f"as of {as_of:%-d %b %Y} · {elapsed:.0%} of the period elapsed · "
+    "click a row for the squad's detail"
 )
 
 table = squads.select(
@@ -31,10 +33,21 @@ table = squads.select(
     "forecast",
     "needed_per_week",
 )
+
+
+def _open_clicked_squad() -> None:
+    rows = st.session_state["squads_table"].selection.rows
+    if rows:
+        ui.select_squad(squads["squad_id"][rows[0]])
+
+
 st.dataframe(
     table,
     hide_index=True,
     width="stretch",
+    key="squads_table",
+    on_select=_open_clicked_squad,
+    selection_mode="single-row",
     column_config={
         "squad": "Squad",
         "quota": ui.money("Base quota"),
@@ -51,10 +64,48 @@ st.dataframe(
         "needed_per_week": ui.money("Needed / week"),
     },
 )
+ui.downloads(table.with_columns(pl.col(pl.Decimal).cast(pl.Float64)), f"squads_{period.label}")
 if squads["attainment"].is_null().all():
     st.info(
         "No squad has a base quota for this period yet: import a quota sheet to see attainment."
     )
 else:
     st.plotly_chart(charts.attainment_bars(squads, elapsed))
-ui.downloads(table.with_columns(pl.col(pl.Decimal).cast(pl.Float64)), f"squads_{period.label}")
+
+if picked is None:
+    st.info("There are no squads yet: import reps and squads first (see docs/importing.md).")
+    st.stop()
+row = squads.filter(pl.col("squad_id") == picked).row(0, named=True)
+st.header(f"{row['squad']} · detail")
+cols = st.columns(5)
+cols[0].metric("Credited", f"${float(row['credited']):,.0f}")
+cols[1].metric(
+    "Attainment",
+    "no quota" if row["attainment"] is None else f"{row['attainment']:.0%}",
+    help="credited ÷ base quota",
+)
+cols[2].metric("Pace", "–" if row["pace"] is None else f"{row['pace']:.0%}", row["status"])
+cols[3].metric("Forecast", f"${float(row['forecast']):,.0f}")
+cols[4].metric(
+    "Needed / week",
+    "–" if row["needed_per_week"] is None else f"${float(row['needed_per_week']):,.0f}",
+)
+trend = ui.run("squad_trend", period_start=period.start, period_end=period.end, squad_id=picked)
+st.plotly_chart(charts.squad_trend(trend, as_of, float(row["forecast"])), key="trend")
+
+members = ui.run("rep_attainment", **period.params(as_of)).filter(pl.col("squad_id") == picked)
+st.subheader("Members")
+st.dataframe(
+    members.select("rep", "stretch_target", "credited", "attainment", "pace", "status"),
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "rep": "Rep",
+        "stretch_target": ui.money("Stretch target"),
+        "credited": ui.money("Credited", "all the rep's credit in the period, in any squad"),
+        "attainment": ui.progress("Attainment", "credited ÷ stretch target"),
+        "pace": ui.pct("Pace"),
+        "status": "Status",
+    },
+)
+ui.deals_behind(period, as_of, squad_id=picked, name=f"deals_{picked}_{period.label}")

@@ -39,3 +39,100 @@ def attainment_bars(squads: pl.DataFrame, elapsed: float | None = None) -> go.Fi
         showlegend=False,
     )
     return fig
+
+
+def squad_trend(
+    trend: pl.DataFrame, as_of, forecast: float | None = None, title: str | None = None
+) -> go.Figure:
+    """Cumulative credited revenue by week (squad_trend rows) against the base quota line and
+    the expected-to-date line, with the forecast band from today's credited to the forecast."""
+    end_of_week = trend["last_day"].to_list()
+    done = trend.filter(pl.col("week_start") <= as_of)
+    fig = go.Figure()
+    quota = trend["quota"][0] if trend.height else None
+    if quota is not None:
+        fig.add_trace(
+            go.Scatter(
+                x=end_of_week,
+                y=trend["expected_cum"].cast(pl.Float64).to_list(),
+                name="expected to date",
+                line=dict(dash="dash", color="#555"),
+            )
+        )
+        fig.add_hline(
+            y=float(quota),
+            line_color="#1565c0",
+            annotation_text=f"base quota {float(quota):,.0f}",
+            annotation_position="top left",
+        )
+    credited = [float(v) for v in done["credited_cum"].to_list()]
+    days = [min(d, as_of) for d in done["last_day"].to_list()]
+    fig.add_trace(
+        go.Scatter(
+            x=days,
+            y=credited,
+            name="credited",
+            mode="lines+markers",
+            line=dict(color="#2e7d32", width=3),
+        )
+    )
+    if forecast is not None and credited and end_of_week:
+        # The band: from what is credited today to the forecast at the end of the period.
+        now, last = credited[-1], end_of_week[-1]
+        fig.add_trace(
+            go.Scatter(
+                x=[days[-1], last],
+                y=[now, now],
+                line=dict(width=0),
+                showlegend=False,
+                hoverinfo="skip",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=[days[-1], last],
+                y=[now, float(forecast)],
+                name="forecast band",
+                fill="tonexty",
+                fillcolor="rgba(46, 125, 50, 0.15)",
+                line=dict(color="rgba(46, 125, 50, 0.6)", dash="dot"),
+            )
+        )
+    fig.update_layout(
+        title=title,
+        yaxis=dict(title="cumulative credited revenue", tickformat="$,.0f", rangemode="tozero"),
+        xaxis=dict(title=None),
+        height=380,
+        margin=dict(l=10, r=10, t=40 if title else 10, b=10),
+        legend=dict(orientation="h", y=-0.15),
+    )
+    return fig
+
+
+def goals_vs_quota(budget: pl.DataFrame) -> go.Figure:
+    """Per squad: the sum of the reps' own goals (bottom-up) next to the base quota (top-down)."""
+    squads = budget["squad"].to_list()
+    fig = go.Figure(
+        [
+            go.Bar(
+                x=squads,
+                y=budget["base_quota"].cast(pl.Float64).to_list(),
+                name="base quota (top-down)",
+                marker_color="#1565c0",
+            ),
+            go.Bar(
+                x=squads,
+                y=budget["goals_sum"].cast(pl.Float64).to_list(),
+                name="sum of reps' goals (bottom-up)",
+                marker_color="#2e7d32",
+            ),
+        ]
+    )
+    fig.update_layout(
+        barmode="group",
+        yaxis=dict(tickformat="$,.0f", title=None),
+        height=340,
+        margin=dict(l=10, r=10, t=10, b=10),
+        legend=dict(orientation="h", y=-0.15),
+    )
+    return fig

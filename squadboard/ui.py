@@ -218,7 +218,10 @@ def period_picker() -> periods.Period:
             st.session_state["period"] = picked.label
         except ValueError as exc:
             st.warning(f"Ignored the link's period: {exc}")
-    if st.session_state.get("period") not in labels:
+    # Re-assigned every run: a widget on another page does not take over a value that only
+    # the previous page's widget set (Streamlit forgets it on a page switch otherwise).
+    st.session_state["period"] = st.session_state.get("period")
+    if st.session_state["period"] not in labels:
         st.session_state["period"] = default
     label = st.sidebar.selectbox("Period", labels, key="period")
     st.query_params["period"] = label
@@ -242,7 +245,8 @@ def squad_picker(squads: pl.DataFrame, default: str | None = None) -> str | None
             st.session_state["squad"] = asked
         else:
             st.warning(f"Ignored the link's squad {asked!r}: no such squad.")
-    if st.session_state.get("squad") not in names:
+    st.session_state["squad"] = st.session_state.get("squad")  # kept across pages, as period
+    if st.session_state["squad"] not in names:
         st.session_state["squad"] = default if default in names else ids[0]
     picked = st.sidebar.selectbox("Squad", ids, format_func=names.get, key="squad")
     st.query_params["squad"] = picked
@@ -253,6 +257,45 @@ def select_squad(squad_id: str) -> None:
     """Make `squad_id` the picked squad on the next run (e.g. from a click on a table row)."""
     st.session_state["squad"] = squad_id
     st.query_params["squad"] = squad_id
+
+
+_DRILL_COLUMNS = {
+    "won": ["deal", "account", "close_date", "rep", "squad", "deal_amount", "split_pct"]
+    + ["credited"],
+    "open": ["deal", "account", "stage", "close_date", "rep", "squad", "credited"]
+    + ["probability", "weighted"],
+}
+
+
+def deals_behind(
+    period: periods.Period,
+    as_of: date,
+    *,
+    name: str,
+    squad_id: str | None = None,
+    rep_id: str | None = None,
+) -> None:
+    """The drill-down: the won credits behind `credited` and the open ones behind the forecast."""
+    rows = run("deals_behind", **period.params(as_of), squad_id=squad_id, rep_id=rep_id)
+    rows = rows.with_columns(pl.col(pl.Decimal).cast(pl.Float64))
+    won, open_ = rows.filter(pl.col("kind") == "won"), rows.filter(pl.col("kind") == "open")
+    with st.expander(
+        f"Deals behind these figures: {won.height} won credits "
+        f"(${won['credited'].sum():,.0f}), {open_.height} open "
+        f"(${open_['weighted'].sum():,.0f} weighted)"
+    ):
+        config = {
+            "deal_amount": money("Deal amount"),
+            "split_pct": st.column_config.NumberColumn("Split %", format="%.2f"),
+            "credited": money("Credit"),
+            "weighted": money("Weighted", "credit × probability"),
+            "probability": pct("Probability"),
+        }
+        for label, frame in (("won", won), ("open", open_)):
+            st.markdown(f"**{'Won' if label == 'won' else 'Open pipeline'}**")
+            shown = frame.select(_DRILL_COLUMNS[label])
+            st.dataframe(shown, hide_index=True, width="stretch", column_config=config)
+            downloads(shown, f"{name}_{label}")
 
 
 # Tables and downloads ---------------------------------------------------------------------

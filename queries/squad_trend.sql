@@ -1,0 +1,42 @@
+-- squad_trend: a squad's cumulative credited revenue week by week against its base quota and the expected-to-date line.
+-- grain: one row per week (weeks start on Monday) that overlaps the period
+-- params: $period_start DATE (inclusive), $period_end DATE (exclusive), $squad_id VARCHAR (the squad)
+with weeks as (
+    select
+        w::date as week_start,
+        -- the last day of the week that lies inside the period
+        least(w::date + 6, ($period_end - interval 1 day)::date) as last_day
+    from range(
+        date_trunc('week', $period_start::date),
+        $period_end::date,
+        interval 7 day
+    ) as t(w)
+),
+
+quota as (
+    select quota
+    from quota_in_period('squad_base', $period_start, $period_end)
+    where owner_id = $squad_id
+),
+
+credits as (
+    select close_date, amount
+    from credited_revenue
+    where squad_id = $squad_id and close_date >= $period_start and close_date < $period_end
+),
+
+final as (
+    select
+        w.week_start,
+        coalesce(
+            (select sum(c.amount) from credits as c where c.close_date <= w.last_day), 0
+        )::decimal(18, 2) as credited_cum,
+        ((select quota from quota) * elapsed_fraction($period_start, $period_end, w.last_day))
+            ::decimal(18, 2) as expected_cum,
+        (select quota from quota) as quota,
+        w.last_day
+    from weeks as w
+)
+
+select * from final
+order by week_start
