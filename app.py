@@ -15,6 +15,11 @@ PAGES = [
     ("Attainment", "pages/my_squad.py", "My squad", ":material/home:", "all"),
     ("Attainment", "pages/squads.py", "Squads", ":material/leaderboard:", "all"),
     ("Attainment", "pages/targets.py", "Targets", ":material/flag:", "all"),
+    ("Contribution", "pages/leaderboards.py", "Leaderboards", ":material/emoji_events:", "all"),
+    ("Contribution", "pages/claims.py", "Credit claims", ":material/handshake:", "all"),
+    ("Contribution", "pages/pods.py", "Deal pods", ":material/diversity_3:", "all"),
+    ("Contribution", "pages/kudos.py", "Kudos", ":material/volunteer_activism:", "all"),
+    ("Contribution", "pages/profile.py", "Collaboration profile", ":material/badge:", "all"),
     ("Data", "pages/imports.py", "Import", ":material/upload_file:", "leader"),
     ("Data", "pages/settings.py", "Plan settings", ":material/tune:", "leader"),
 ]

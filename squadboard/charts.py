@@ -136,3 +136,43 @@ def goals_vs_quota(budget: pl.DataFrame) -> go.Figure:
         legend=dict(orientation="h", y=-0.15),
     )
     return fig
+
+
+def board_bars(board: pl.DataFrame, value_format: str = ",.0f", top: int = 15) -> go.Figure:
+    """A leaderboard as horizontal bars, best on top; the viewer's own bar highlighted.
+
+    Takes the board as the viewer may see it (names already hidden where the plan says so).
+    """
+    rows = board.sort("rank").head(top)
+    you = rows["you"].to_list() if "you" in rows.columns else [False] * rows.height
+    # Positions on the axis, names only as tick text: tied anonymous rows share a label.
+    labels = [
+        name if name.startswith("#") else f"#{rank} {name}"
+        for rank, name in zip(rows["rank"], rows["rep"], strict=True)
+    ]
+    fig = go.Figure(
+        go.Bar(
+            x=rows["value"].to_list(),
+            y=list(range(rows.height)),
+            customdata=labels,
+            orientation="h",
+            marker_color=["#1565c0" if y else "#90a4ae" for y in you],
+            texttemplate=f"%{{x:{value_format}}}",
+            textposition="outside",
+            hovertemplate=f"%{{customdata}}: %{{x:{value_format}}}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        yaxis=dict(
+            autorange="reversed",
+            title=None,
+            tickmode="array",
+            tickvals=list(range(rows.height)),
+            ticktext=labels,
+        ),
+        xaxis=dict(title=None, tickformat=value_format),
+        height=80 + 28 * max(rows.height, 1),
+        margin=dict(l=10, r=40, t=10, b=10),
+        showlegend=False,
+    )
+    return fig

@@ -1,0 +1,99 @@
+"""Kudos: thank a teammate, read the team feed, see this month's most recognised.
+
+Messages are shown in tables only, which render text as typed: never HTML or markdown.
+"""
+
+from datetime import timedelta
+
+import polars as pl
+import streamlit as st
+
+from squadboard import contribution, kudos, periods, ui
+
+viewer = ui.who()
+period = ui.period_picker()
+plan = ui.current_plan()
+today = ui.today()
+
+st.title("Kudos")
+ui.demo_notice()
+
+roster = ui.run("roster", as_of=today).filter(
+    pl.col("active") & (pl.col("rep_id") != viewer.rep_id)
+)
+names = dict(zip(roster["rep_id"], roster["rep"], strict=True))
+deals = ui.run("pool_shares", **period.params()).select("deal_id", "deal").unique().sort("deal")
+deal_names = dict(zip(deals["deal_id"], deals["deal"], strict=True))
+given_today = ui.run("kudos_feed", period_start=today, period_end=today + timedelta(days=1)).filter(
+    pl.col("from_rep") == viewer.rep_id
+)
+left_today = max(plan.kudos_daily_limit - given_today.height, 0)
+
+
+def give() -> None:
+    """Runs once per click, before the page: the widgets are cleared only on success."""
+    state = st.session_state
+    try:
+        kudos.give_kudos(
+            ui.con(),
+            ui.who().rep_id,
+            state["kudos_to"],
+            state["kudos_category"],
+            state["kudos_message"],
+            state["kudos_deal"],
+            ui.current_plan(),
+            contribution.stamp(ui.today()),
+        )
+    except contribution.ContributionError as exc:
+        state["kudos_result"] = ("error", str(exc))
+        return
+    state["kudos_result"] = ("success", f"Kudos sent to {names.get(state['kudos_to'])}.")
+    state["kudos_message"] = ""
+    state["kudos_deal"] = None
+
+
+with st.container(border=True):
+    st.subheader("Give kudos")
+    st.caption(f"You can give {left_today} more today (limit {plan.kudos_daily_limit} a day).")
+    st.selectbox("To", list(names), format_func=names.get, key="kudos_to")
+    st.selectbox("For", kudos.CATEGORIES, key="kudos_category")
+    st.text_area("Message", max_chars=kudos.MAX_MESSAGE, key="kudos_message")
+    st.selectbox(
+        "Deal (optional; counts as peer validation in the deal's pool)",
+        [None, *deal_names],
+        format_func=lambda d: "(no deal)" if d is None else deal_names[d],
+        key="kudos_deal",
+    )
+    st.button("Give kudos", key="give_kudos", on_click=give, type="primary")
+    result = st.session_state.pop("kudos_result", None)
+    if result:
+        getattr(st, result[0])(result[1])
+
+month = periods.month_of(ui.as_of_for(period))
+st.subheader(f"Most recognised · {month.label}")
+top = ui.run("most_recognised", **month.params())
+if top.is_empty():
+    st.caption("No kudos this month yet.")
+else:
+    st.dataframe(
+        top.select("rank", "rep", "kudos", "top_category").head(5),
+        hide_index=True,
+        column_config={"top_category": "Thanked most for"},
+    )
+
+st.subheader(f"Team feed · {period.label}")
+feed = ui.run("kudos_feed", **period.params()).select(
+    "given_at", "from_name", "to_name", "category", "message", "deal"
+)
+st.dataframe(
+    feed,
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "given_at": st.column_config.DatetimeColumn("When", format="D MMM, HH:mm"),
+        "from_name": "From",
+        "to_name": "To",
+        "message": st.column_config.TextColumn("Message", width="large"),
+    },
+)
+ui.downloads(feed, f"kudos_{period.label}")

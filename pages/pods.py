@@ -1,0 +1,110 @@
+"""Deal pods: the pool of each won deal, each member's share and the arithmetic behind it.
+
+Pool money is payout: a rep sees the pods they are in; a leader the pods of their squads'
+people; an admin every pod.
+"""
+
+import polars as pl
+import streamlit as st
+
+from squadboard import ui
+
+viewer = ui.who()
+period = ui.period_picker()
+plan = ui.current_plan()
+
+st.title(f"Deal pods · {period.label}")
+ui.demo_notice()
+if plan.pool_rule == "percent":
+    rule = f"{plan.pool_percent:g} % of the won amount"
+else:
+    rule = f"a fixed amount by deal size: bands from {plan.pool_band_edges}, amounts {plan.pool_band_amounts}"
+st.caption(
+    f"Pool per won deal: {rule}. Divided among the pod (owner, revenue splits, confirmed "
+    f"overlays) by points on the deal: call {plan.weight_call:g}, email {plan.weight_email:g}, "
+    f"meeting {plan.weight_meeting:g}, demo {plan.weight_demo:g}, solution doc "
+    f"{plan.weight_solution_doc:g}, each kudos tied to the deal {plan.pool_kudos_points:g}. "
+    "Shares are rounded down to the cent; the cents left go to the largest remainders, so "
+    "every deal's shares add up to its pool exactly."
+)
+
+shares = ui.run("pool_shares", **period.params())
+squad_of = ui.run("roster", as_of=ui.as_of_for(period)).select("rep_id", "squad_id")
+shares = shares.join(squad_of, on="rep_id", how="left")
+shares = shares.with_columns(
+    visible=pl.Series(
+        [
+            viewer.may_see_payout_of(r["rep_id"], r["squad_id"])
+            for r in shares.iter_rows(named=True)
+        ],
+        dtype=pl.Boolean,
+    )
+)
+pods = shares.filter(pl.col("visible").any().over("deal_id"))
+
+if pods.is_empty():
+    st.info("You are in no deal pod with a won deal in this period.")
+    st.stop()
+
+deals = (
+    pods.group_by("deal_id", "deal", "close_date", "deal_amount", "pool")
+    .agg(members=pl.len(), points=pl.col("points").sum())
+    .sort("close_date", "deal_id", descending=[True, False])
+)
+st.subheader(f"Pools ({deals.height} deals, ${float(deals['pool'].sum()):,.2f})")
+st.dataframe(
+    deals.drop("deal_id"),
+    hide_index=True,
+    width="stretch",
+    column_config={"deal_amount": ui.money("Deal amount"), "pool": ui.money("Pool")},
+)
+
+labels = {
+    r["deal_id"]: f"{r['deal']} · pool ${float(r['pool']):,.2f}"
+    for r in deals.iter_rows(named=True)
+}
+pick = st.selectbox("Deal", list(labels), format_func=labels.get, key="pod_deal")
+pod = pods.filter(pl.col("deal_id") == pick)
+total = float(pod["points"].sum())
+st.markdown(f"**The arithmetic** · {pod['deal'][0]}")
+st.dataframe(
+    pod.select(
+        "rep",
+        "pod_role",
+        "activities",
+        "activity_points",
+        "kudos",
+        (pl.col("kudos") * plan.pool_kudos_points).alias("kudos_points"),
+        "points",
+        "share",
+        "amount",
+    ),
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "pod_role": "On the pod as",
+        "activity_points": st.column_config.NumberColumn("Activity points", format="%.1f"),
+        "kudos_points": st.column_config.NumberColumn("Kudos points", format="%.1f"),
+        "points": st.column_config.NumberColumn("Points", format="%.1f"),
+        "share": ui.pct("Share", "member's points ÷ the pod's points"),
+        "amount": ui.money("Amount", "pool × share, in whole cents"),
+    },
+)
+st.caption(
+    f"Pool ${float(pod['pool'][0]):,.2f} × points ÷ {total:g} points"
+    if total
+    else f"No points on this deal: the pool ${float(pod['pool'][0]):,.2f} is split equally."
+)
+
+by_rep = (
+    pods.filter("visible")
+    .group_by("rep")
+    .agg(deals=pl.len(), points=pl.col("points").sum(), amount=pl.col("amount").sum())
+    .sort("amount", descending=True)
+)
+st.subheader("Per rep")
+st.dataframe(by_rep, hide_index=True, column_config={"amount": ui.money("Pool shares")})
+ui.downloads(
+    pods.drop("squad_id", "visible").with_columns(pl.col(pl.Decimal).cast(pl.Float64)),
+    f"pool_shares_{period.label}",
+)

@@ -1,0 +1,61 @@
+"""Collaboration profile: the deals a rep helped on, confirmed overlay credit, kudos given
+and received by category; the record a leader can bring to a promotion discussion.
+
+A rep sees their own profile; leaders and admins pick anyone.
+"""
+
+import polars as pl
+import streamlit as st
+
+from squadboard import ui
+
+viewer = ui.who()
+period = ui.period_picker()
+
+roster = ui.run("roster", as_of=ui.as_of_for(period)).filter(pl.col("active"))
+names = dict(zip(roster["rep_id"], roster["rep"], strict=True))
+rep_id = viewer.rep_id
+if viewer.is_leader:
+    ids = sorted(names, key=lambda r: (r != viewer.rep_id, names[r]))
+    rep_id = st.selectbox("Rep", ids, format_func=names.get, key="profile_rep")
+
+st.title(f"{names.get(rep_id, viewer.name)} · collaboration · {period.label}")
+ui.demo_notice()
+
+helped = ui.run("rep_deals_helped", rep_id=rep_id, **period.params())
+kudos = ui.run("rep_kudos_by_category", rep_id=rep_id, **period.params())
+
+a, b, c, d = st.columns(4)
+a.metric("Deals helped on", helped.height)
+b.metric("Overlay credit confirmed", f"${float(helped['overlay_confirmed'].sum()):,.0f}")
+c.metric("Kudos received", int(kudos["received"].sum()))
+d.metric("Kudos given", int(kudos["given"].sum()))
+
+st.subheader("Kudos by category")
+st.dataframe(
+    kudos,
+    hide_index=True,
+    column_config={"category": "Category", "received": "Received", "given": "Given"},
+)
+
+st.subheader("Deals helped on")
+if helped.is_empty():
+    st.caption("No help on other people's deals recorded in this period.")
+else:
+    st.dataframe(
+        helped.drop("deal_id"),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "amount": ui.money("Deal amount"),
+            "revenue_pct": st.column_config.NumberColumn("Revenue split %", format="%.0f"),
+            "overlay_role": "Overlay role",
+            "overlay_status": "Claim",
+            "overlay_confirmed": ui.money("Overlay confirmed"),
+            "activities": "Activities logged",
+        },
+    )
+ui.downloads(
+    helped.with_columns(pl.col(pl.Decimal).cast(pl.Float64)),
+    f"deals_helped_{rep_id}_{period.label}",
+)
