@@ -1,0 +1,235 @@
+"""Timings of what a user waits for: every named query, every page, the import.
+
+Cold means a fresh DuckDB instance (a new connection with nothing else open on the file, so
+its buffer pool is empty) and, for pages, Streamlit's caches cleared; the operating system's
+file cache stays warm. Warm is the median of the following runs.
+"""
+
+from __future__ import annotations
+
+import ast
+import gc
+import logging
+import os
+import statistics
+import time
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from squadboard import db, periods
+
+APP = db.ROOT / "app.py"
+
+# Values for parameters whose name says what they are; other parameters get one by type.
+# `metric` lists every board so each is timed (issue #5's public interface).
+CHOICES = {
+    "metric": [
+        "credited",
+        "pct_to_target",
+        "most_improved",
+        "assists",
+        "overlay",
+        "activity",
+        "kudos",
+        "contribution",
+    ]
+}
+
+
+def median(runs: list[float]) -> float:
+    return statistics.median(runs) if runs else float("nan")
+
+
+def param_sets(query: db.Query, ctx: dict[str, object]) -> list[tuple[str, dict]]:
+    """(label, params) to time a query with: the current quarter as of the anchor day, the
+    leader's squad and person; one set per choice of an enumerated parameter."""
+    base: dict[str, object] = {}
+    varying: tuple[str, list] | None = None
+    for p in query.params:
+        name = p.name
+        if name in ctx:
+            base[name] = ctx[name]
+        elif name in CHOICES:
+            varying = (name, CHOICES[name])
+            base[name] = CHOICES[name][0]
+        elif p.optional:
+            continue
+        elif p.type == "DATE":
+            base[name] = ctx["as_of"]
+        elif p.type == "VARCHAR":
+            if "squad" in name:
+                base[name] = ctx["squad_id"]
+            elif "deal" in name:
+                base[name] = ctx["deal_id"]
+            else:
+                base[name] = ctx["rep_id"]
+        else:
+            base[name] = {"INTEGER": 10, "DOUBLE": 0.5, "BOOLEAN": False}[p.type]
+    if varying is None:
+        return [(query.name, base)]
+    name, values = varying
+    return [(f"{query.name}[{name}={v}]", base | {name: v}) for v in values]
+
+
+def context(path: Path, anchor: date) -> dict[str, object]:
+    """Parameter values that exist in the database: the quarter, a leader, their squad, a deal."""
+    con = db.connect(path, read_only=True)
+    try:
+        cur = con.cursor()
+        leader, squad = cur.execute(
+            "select manager_id, squad_id from squads where manager_id is not null "
+            "order by squad_id limit 1"
+        ).fetchone()
+        deal = cur.execute("select min(deal_id) from deals").fetchone()[0]
+    finally:
+        con.close()
+    quarter = periods.quarter_of(anchor)
+    return {
+        **quarter.params(anchor),
+        "squad_id": squad,
+        "rep_id": leader,
+        "viewer_id": leader,
+        "deal_id": deal,
+        "week_start": anchor,
+    }
+
+
+def queries(path: Path, ctx: dict, repeat: int, only: list[str] | None = None) -> list[dict]:
+    """Every named query in queries/, cold and warm."""
+    rows = []
+    for name in only or db.query_names():
+        query = db.get_query(name)
+        for label, params in param_sets(query, ctx):
+            gc.collect()
+            con = db.connect(path, read_only=True)
+            row: dict[str, object] = {
+                "query": label,
+                "params": {k: str(v) for k, v in params.items()},
+            }
+            try:
+                started = time.perf_counter()
+                frame = db.run(con, name, **params)
+                row["cold_s"] = time.perf_counter() - started
+                runs = []
+                for _ in range(repeat):
+                    started = time.perf_counter()
+                    db.run(con, name, **params)
+                    runs.append(time.perf_counter() - started)
+                row["warm_s"] = median(runs)
+                row["rows"] = frame.height
+            except Exception as exc:  # a query that fails is reported, not fatal
+                row["error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+            finally:
+                con.close()
+            rows.append(row)
+    return rows
+
+
+def page_table() -> list[tuple[str, str, str]]:
+    """(file, title, audience) of every page in app.py's PAGES table, read without running it."""
+    tree = ast.parse(APP.read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "PAGES" for t in node.targets
+        ):
+            return [(f, title, who) for _, f, title, _, who in ast.literal_eval(node.value)]
+    raise RuntimeError("app.py has no PAGES table")
+
+
+def _run_page(page: str, viewer_id: str, query: dict[str, str]):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(db.ROOT / page), default_timeout=600)
+    at.session_state["viewer_id"] = viewer_id
+    for key, value in query.items():
+        at.query_params[key] = value
+    started = time.perf_counter()
+    at.run()
+    took = time.perf_counter() - started
+    problems = [e.value for e in at.exception] + [e.value for e in at.error]
+    return took, problems
+
+
+def pages(path: Path, anchor: date, viewer_id: str, repeat: int) -> list[dict]:
+    """Each page's full server-side run (identifying the viewer, queries, charts, downloads)
+    through AppTest, as a new browser session would get it."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest  # noqa: F401  (loads the loggers silenced below)
+
+    for name in list(logging.root.manager.loggerDict):  # AppTest outside a server says so
+        if name.startswith("streamlit"):
+            logging.getLogger(name).setLevel(logging.ERROR)
+    os.environ["SQUADBOARD_DB"] = str(path)
+    os.environ["SQUADBOARD_TODAY"] = anchor.isoformat()
+    rows = []
+    for page, title, audience in page_table():
+        st.cache_resource.clear()
+        st.cache_data.clear()
+        gc.collect()
+        row: dict[str, object] = {"page": page, "title": title, "audience": audience}
+        if not (db.ROOT / page).is_file():
+            row.update(cold_s=None, warm_s=None, problems=["app.py lists it; the file is missing"])
+            rows.append(row)
+            continue
+        cold, problems = _run_page(page, viewer_id, {})
+        runs = []
+        for _ in range(repeat):
+            took, more = _run_page(page, viewer_id, {})
+            runs.append(took)
+            problems += more
+        row.update(cold_s=cold, warm_s=median(runs))
+        if problems:
+            row["problems"] = sorted(set(map(str, problems)))[:5]
+        rows.append(row)
+    st.cache_resource.clear()
+    gc.collect()
+    return rows
+
+
+def import_file(path: Path, csv_file: Path, anchor: date) -> dict:
+    """The real importer, as `python -m squadboard import` runs it: read, validate, write."""
+    from squadboard.ingest import apply, formats
+
+    con = db.connect(path)
+    try:
+        started = time.perf_counter()
+        batch, _ = formats.load([(csv_file.name, csv_file.read_bytes())])
+        parsed = time.perf_counter() - started
+        counts = apply.write(con, batch, actor="bench", as_of=anchor)
+        total = time.perf_counter() - started
+    finally:
+        con.close()
+    return {
+        "file_bytes": csv_file.stat().st_size,
+        "rows": batch.rows_read,
+        "written": counts,
+        "read_validate_s": parsed,
+        "total_s": total,
+    }
+
+
+def compare(view: str, ours: pl.DataFrame, theirs: pl.DataFrame, key: str) -> dict:
+    """Do Squadboard's answer and the pandas answer agree on every shared column?"""
+    columns = [c for c in theirs.columns if c != key and c in ours.columns]
+    if key not in ours.columns or not columns:
+        return {"checked": False, "note": f"{view} has no {key} or no shared columns"}
+    numeric = [c for c in columns if ours.schema[c].is_numeric()]
+    a = ours.select(key, *[pl.col(c).cast(pl.Float64) for c in numeric])
+    b = theirs.select(key, *[pl.col(c).cast(pl.Float64) for c in numeric])
+    joined = a.join(b, on=key, how="full", suffix="_pandas", coalesce=True)
+    bad = []
+    for c in numeric:
+        x, y = joined[c], joined[f"{c}_pandas"]
+        money = c not in ("attainment", "pace", "coverage", "rank")
+        # A row one side leaves out means zero on that side for money, unknown for ratios.
+        if money:
+            x, y = x.fill_null(0.0), y.fill_null(0.0)
+        # Cents for money; ratios to 1e-6 (a decimal division in SQL rounds its last digits).
+        tol = (0.011 if money else 1e-6) + 1e-9 * y.abs()
+        diff = ((x - y).abs() > tol) | (x.is_null() != y.is_null())
+        if diff.any():
+            row = joined.filter(diff.fill_null(False)).row(0, named=True)
+            bad.append(f"{c}: {int(diff.sum())} rows differ, e.g. {row}")
+    return {"checked": True, "columns": numeric, "rows": joined.height, "mismatches": bad}
