@@ -137,7 +137,19 @@ create table if not exists import_log (
     files varchar not null,                 -- file names, comma separated
     rows_read integer not null,
     rows_written integer not null,
-    details varchar                         -- rows per table, as JSON
+    details varchar,                        -- rows per table, as JSON
+    undone_at timestamp,                    -- set when the import was undone
+    undone_by varchar
+);
+
+-- What an import changed, so that undoing it is exact: 'before' holds every row the import
+-- replaced or deleted (as JSON, the row as it was), 'added' the key of every row it wrote.
+-- Written in the import's own transaction; see squadboard/ingest/undo.py.
+create table if not exists import_undo (
+    import_id integer not null,
+    table_name varchar not null,
+    change varchar not null check (change in ('before', 'added')),
+    row json not null
 );
 
 create sequence if not exists audit_id_seq start 1;

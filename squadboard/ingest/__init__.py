@@ -47,6 +47,8 @@ class Batch:
     rows_read: int = 0
     # Tables whose rows for the keys in this batch replace what is stored (e.g. a deal's credits).
     replace_credits_of_deals: bool = True
+    # Frames that help resolve people but are not written (e.g. a Salesforce users file).
+    lookups: dict[str, pl.DataFrame] = field(default_factory=dict)
 
     def add(self, table: str, frame: pl.DataFrame) -> None:
         if table not in TABLES:
@@ -62,6 +64,11 @@ class Batch:
         self.rows_read += other.rows_read
         for table, frame in other.frames.items():
             self.add(table, frame)
+        for name, frame in other.lookups.items():
+            old = self.lookups.get(name)
+            self.lookups[name] = (
+                frame if old is None else pl.concat([old, frame], how="diagonal_relaxed")
+            )
 
     @property
     def ok(self) -> bool:

@@ -12,7 +12,7 @@ from datetime import date
 import duckdb
 
 from squadboard import db
-from squadboard.ingest import TABLES, Batch, ImportFailed, Problem
+from squadboard.ingest import TABLES, Batch, ImportFailed, Problem, people, undo
 
 # What a table's rows are keyed by: a batch row replaces the stored row with the same key.
 KEYS = {
@@ -50,6 +50,10 @@ def _known(cur: duckdb.DuckDBPyConnection, batch: Batch, table: str, key: str) -
 
 def check(con: duckdb.DuckDBPyConnection, batch: Batch) -> list[Problem]:
     """Problems that need the database to see: references to people, squads and deals."""
+    if not batch.errors:
+        people.resolve(con, batch)  # owners written as ids, emails or names
+    if batch.errors:
+        return batch.errors
     cur = con.cursor()
     problems: list[Problem] = []
     file = ", ".join(batch.files)
@@ -103,37 +107,6 @@ def write(
         return counts
     as_of = as_of or date.today()
     with db.transaction(con) as cur:
-        for table in TABLES:
-            frame = batch.frames.get(table)
-            if frame is None or frame.is_empty():
-                continue
-            cur.register("batch_rows", frame)
-            if table == "squad_members":
-                # A file of memberships is the whole history of the reps it names.
-                cur.execute(
-                    "delete from squad_members where rep_id in (select rep_id from batch_rows)"
-                )
-            elif table == "deal_credits" and batch.replace_credits_of_deals:
-                cur.execute(
-                    "delete from deal_credits where deal_id in (select deal_id from batch_rows) "
-                    "and credit_type in (select credit_type from batch_rows)"
-                )
-            elif table in KEYS:
-                keys = KEYS[table]
-                match = " and ".join(f"t.{k} = b.{k}" for k in keys)
-                cur.execute(
-                    f"delete from {table} as t where exists (select 1 from batch_rows as b where {match})"
-                )
-            cur.execute(f"insert into {table} by name select * from batch_rows")
-            cur.unregister("batch_rows")
-        cur.execute(
-            """
-            insert or replace into pipeline_snapshots
-            select ?, deal_id, owner_id, stage, amount, probability, close_date
-            from deals where status = 'open'
-            """,
-            [as_of],
-        )
         cur.execute(
             "insert into import_log (imported_at, actor, format, files, rows_read, rows_written, details) "
             "values (now()::timestamp, ?, ?, ?, ?, ?, ?) returning import_id",
@@ -147,6 +120,47 @@ def write(
             ],
         )
         import_id = cur.fetchone()[0]
+        for table in TABLES:
+            frame = batch.frames.get(table)
+            if frame is None or frame.is_empty():
+                continue
+            columns = [r[0] for r in cur.execute(f"describe {table}").fetchall()]
+            cur.register("batch_rows", frame.select(c for c in frame.columns if c in columns))
+            if table == "squad_members":
+                # A file of memberships is the whole history of the reps it names.
+                where = "t.rep_id in (select rep_id from batch_rows)"
+            elif table == "deal_credits" and batch.replace_credits_of_deals:
+                where = (
+                    "t.deal_id in (select deal_id from batch_rows) "
+                    "and t.credit_type in (select credit_type from batch_rows)"
+                )
+            elif table in KEYS:
+                match = " and ".join(f"t.{k} = b.{k}" for k in KEYS[table])
+                where = f"exists (select 1 from batch_rows as b where {match})"
+            else:
+                where = "false"
+            undo.keep_before(cur, import_id, table, where)
+            cur.execute(f"delete from {table} as t where {where}")
+            cur.execute(f"insert into {table} by name select * from batch_rows")
+            undo.keep_added(cur, import_id, table)
+            cur.unregister("batch_rows")
+        undo.keep_before(cur, import_id, "pipeline_snapshots", "t.snapshot_date = ?", (as_of,))
+        cur.execute("delete from pipeline_snapshots where snapshot_date = ?", [as_of])
+        cur.execute(
+            """
+            insert into pipeline_snapshots
+            select ?, deal_id, owner_id, stage, amount, probability, close_date
+            from deals where status = 'open'
+            """,
+            [as_of],
+        )
+        undo.keep_added(
+            cur,
+            import_id,
+            "pipeline_snapshots",
+            "(select * from pipeline_snapshots where snapshot_date = ?)",
+            (as_of,),
+        )
         db.audit(
             cur,
             actor,

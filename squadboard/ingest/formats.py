@@ -1,15 +1,31 @@
 """Which reader handles a file: `--format auto` asks each format whether it recognises the
-headers; a named format is used as told. Every format turns tables into one Batch.
+headers; a named format is used as told; a file nobody recognises needs a mapping (a saved
+JSON file or the app's mapping step). People are resolved against the roster at the end.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from squadboard.ingest import Batch, Problem, native
+import duckdb
+import polars as pl
+
+from squadboard.ingest import Batch, Problem, crm, maven, native, people, quota_sheets
+from squadboard.ingest.layouts import LAYOUTS
+from squadboard.ingest.mapping import Layout, Mapping
 from squadboard.ingest.reader import Table, Unreadable, read_bytes
+
+# Locales that write amounts as 1.234,50.
+DECIMAL_COMMA_LOCALES = {"de", "fr", "es", "it", "nl", "pt", "da", "sv", "nb", "fi", "pl", "cs"}
+
+
+@dataclass
+class Options:
+    fy_start_month: int = 1
+    decimal_comma: bool = False
+    mapping: Mapping | None = None  # for files no format recognises
 
 
 @dataclass(frozen=True)
@@ -17,13 +33,74 @@ class Format:
     name: str
     description: str
     recognises: Callable[[Table], bool]
-    parse: Callable[[list[Table], int], Batch]  # tables, fiscal year start month
+    parse: Callable[[list[Table], Options], Batch]
+    options: dict = field(default_factory=dict)
 
 
-def _native_parse(tables: list[Table], fy_start_month: int) -> Batch:
+def decimal_comma(locale: str | None) -> bool:
+    return bool(locale) and locale.replace("-", "_").split("_")[0].lower() in DECIMAL_COMMA_LOCALES
+
+
+def _native(tables: list[Table], opts: Options) -> Batch:
     batch = Batch(format="native")
     for table in tables:
-        batch.merge(native.parse(table, fy_start_month))
+        batch.merge(native.parse(table, opts.fy_start_month))
+    return batch
+
+
+def _mapped(table: Table, mapping: Mapping, fmt: str, opts: Options) -> Batch:
+    mapping = replace(mapping, decimal_comma=mapping.decimal_comma or opts.decimal_comma)
+    if mapping.kind == "deals":
+        return crm.parse_deals(table, mapping, fmt)
+    if mapping.kind == "splits":
+        return crm.parse_splits(table, mapping, fmt)
+    if mapping.kind == "users":
+        return crm.parse_users(table, mapping, fmt)
+    return quota_sheets.parse_long(table, mapping, opts.fy_start_month)
+
+
+def _layout_parser(layout: Layout) -> Callable[[list[Table], Options], Batch]:
+    def parse(tables: list[Table], opts: Options) -> Batch:
+        batch = Batch(format=layout.name)
+        for table in tables:
+            mapping = layout.mapping(table)
+            if layout.kind == "deals" and "source_id" not in mapping.columns:
+                # A report without its Opportunity ID column: account + name stand in for it.
+                key = pl.concat_str(
+                    [pl.col(mapping.columns.get("account", mapping.columns["name"])),
+                     pl.col(mapping.columns["name"])], separator=" / ", ignore_nulls=True,
+                )  # fmt: skip
+                table = Table(table.name, table.frame.with_columns(key.alias("__derived_id")),
+                              table.header_line)  # fmt: skip
+                mapping.columns["source_id"] = "__derived_id"
+                batch.warnings.append(
+                    Problem(table.name, table.header_line, None,
+                            "no Opportunity ID column: deals are matched by account and name; "
+                            "add the ID column to the report to be safe from renames")
+                )  # fmt: skip
+            batch.merge(_mapped(table, mapping, layout.name, opts))
+        batch.format = layout.name
+        return batch
+
+    return parse
+
+
+def _maven(tables: list[Table], opts: Options) -> Batch:
+    return maven.parse(tables, opts.fy_start_month)
+
+
+def _quota_wide(tables: list[Table], opts: Options) -> Batch:
+    batch = Batch(format="quota_sheet_wide")
+    mapping = Mapping("quotas", {}, decimal_comma=opts.decimal_comma)
+    for table in tables:
+        batch.merge(quota_sheets.parse_wide(table, mapping))
+    return batch
+
+
+def _quota_long(tables: list[Table], opts: Options) -> Batch:
+    batch = Batch(format="quota_sheet")
+    for table in tables:
+        batch.merge(_mapped(table, quota_sheets.LONG.mapping(table), "quota_sheet", opts))
     return batch
 
 
@@ -32,7 +109,31 @@ FORMATS: dict[str, Format] = {
         "native",
         "Squadboard templates (reps, squads, memberships, quotas, deals, credits, activities, kudos)",
         lambda t: native.detect(t) is not None,
-        _native_parse,
+        _native,
+    ),
+    "maven": Format(
+        "maven",
+        "Maven CRM sample: sales_pipeline, sales_teams, accounts, products",
+        lambda t: maven.role(t) is not None,
+        _maven,
+    ),
+    **{
+        name: Format(
+            name, f"{layout.source} {layout.kind}", layout.recognises, _layout_parser(layout)
+        )
+        for name, layout in LAYOUTS.items()
+    },
+    "quota_sheet_wide": Format(
+        "quota_sheet_wide",
+        "wide quota sheet: Year, owner, M01 .. M12",
+        quota_sheets.is_wide,
+        _quota_wide,
+    ),
+    "quota_sheet": Format(
+        "quota_sheet",
+        "long quota sheet: owner, period, amount",
+        quota_sheets.LONG.recognises,
+        _quota_long,
     ),
 }
 
@@ -57,53 +158,74 @@ def expand(paths: list[str | Path]) -> list[Path]:
     return out
 
 
-def load(
-    files: list[tuple[str, bytes]], fmt: str = "auto", fy_start_month: int = 1
-) -> tuple[Batch, dict[str, str]]:
-    """Read (name, bytes) pairs into one batch; also which format each file was taken as."""
-    batch = Batch(format=fmt)
-    chosen: dict[str, str] = {}
-    groups: dict[str, list[Table]] = {}
-    if fmt != "auto" and fmt not in FORMATS:
-        batch.errors.append(
-            Problem(
-                "--format", None, None, f"unknown format {fmt!r}; one of auto, {', '.join(FORMATS)}"
-            )
-        )
-        return batch, chosen
+def read_all(files: list[tuple[str, bytes]]) -> tuple[list[Table], list[Problem]]:
+    tables, problems = [], []
     for name, data in files:
         try:
-            table = read_bytes(name, data)
+            tables.append(read_bytes(name, data))
         except Unreadable as exc:
-            batch.errors.append(exc.problem)
-            batch.files.append(name)
-            continue
-        found = fmt if fmt != "auto" else detect(table)
+            problems.append(exc.problem)
+    return tables, problems
+
+
+def load(
+    files: list[tuple[str, bytes]],
+    fmt: str = "auto",
+    fy_start_month: int = 1,
+    *,
+    con: duckdb.DuckDBPyConnection | None = None,
+    mapping: Mapping | None = None,
+    locale: str | None = None,
+) -> tuple[Batch, dict[str, str]]:
+    """Read (name, bytes) pairs into one batch; also which format each file was taken as.
+
+    With `con`, owners and split owners are resolved to rep ids (else they stay references).
+    """
+    tables, problems = read_all(files)
+    batch = Batch(format=fmt, files=[n for n, _ in files], errors=problems)
+    opts = Options(fy_start_month, decimal_comma(locale), mapping)
+    return parse_tables(tables, batch, fmt, opts, con)
+
+
+def parse_tables(tables, batch, fmt, opts, con=None) -> tuple[Batch, dict[str, str]]:
+    chosen: dict[str, str] = {}
+    groups: dict[str, list[Table]] = {}
+    if fmt not in ("auto", "mapped") and fmt not in FORMATS:
+        batch.errors.append(
+            Problem("--format", None, None,
+                    f"unknown format {fmt!r}; one of auto, mapped, {', '.join(FORMATS)}")
+        )  # fmt: skip
+        return batch, chosen
+    for table in tables:
+        found = fmt if fmt not in ("auto", "mapped") else None
+        if fmt == "auto":
+            found = detect(table)
+        if found is None and opts.mapping is not None:
+            found = "mapped"
         if found is None:
-            batch.files.append(name)
             batch.errors.append(
-                Problem(
-                    name,
-                    table.header_line,
-                    None,
-                    "format not recognised from its header ("
-                    + ", ".join(table.columns[:8])
-                    + "); see docs/importing.md or give --format",
-                )
-            )
+                Problem(table.name, table.header_line, None,
+                        "format not recognised from its header (" + ", ".join(table.columns[:8])
+                        + "); map its columns (--mapping FILE.json, or the Import page)")
+            )  # fmt: skip
             continue
-        chosen[name] = found
+        chosen[table.name] = found
         groups.setdefault(found, []).append(table)
-    for name, tables in groups.items():
-        batch.merge(FORMATS[name].parse(tables, fy_start_month))
-    if len(groups) == 1:
-        batch.format = next(iter(groups))
-    elif groups:
-        batch.format = "+".join(sorted(groups))
+    files, rows_read = list(batch.files), batch.rows_read
+    for name, group in groups.items():
+        if name == "mapped":
+            for table in group:
+                batch.merge(_mapped(table, opts.mapping, "mapped", opts))
+        else:
+            batch.merge(FORMATS[name].parse(group, opts))
+    batch.files, batch.rows_read = files, sum(t.frame.height for t in tables) or rows_read
+    batch.format = "+".join(sorted(groups)) if groups else fmt
+    if con is not None and not batch.errors:
+        people.resolve(con, batch)
     return batch, chosen
 
 
-def load_paths(paths: list[str | Path], fmt: str = "auto", fy_start_month: int = 1):
+def load_paths(paths: list[str | Path], fmt: str = "auto", fy_start_month: int = 1, **kw):
     files = []
     missing = []
     for p in expand(paths):
@@ -111,6 +233,6 @@ def load_paths(paths: list[str | Path], fmt: str = "auto", fy_start_month: int =
             missing.append(Problem(str(p), None, None, "no such file"))
             continue
         files.append((p.name, p.read_bytes()))
-    batch, chosen = load(files, fmt, fy_start_month)
+    batch, chosen = load(files, fmt, fy_start_month, **kw)
     batch.errors = missing + batch.errors
     return batch, chosen

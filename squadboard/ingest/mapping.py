@@ -1,0 +1,186 @@
+"""Columns found by their header label: each CRM layout is a set of fields with the labels
+(aliases) they go by; an unknown layout is mapped by hand and the mapping saved as JSON.
+
+A header label is compared after `label_key`: case, quotes, punctuation and spacing do not
+matter, so `Probability (%)`, `probability %` and `PROBABILITY (%)` are the same label, and
+HubSpot's `Date entered "Closed Won (Sales Pipeline)"` survives its embedded quotes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+
+import polars as pl
+
+from squadboard.ingest import Problem
+from squadboard.ingest.reader import LINE, Table
+
+# The fields a mapped file can fill, per kind of file, with what they mean (shown in the app).
+FIELDS: dict[str, dict[str, str]] = {
+    "deals": {
+        "source_id": "the deal's id in the source system (re-imports update by it)",
+        "name": "deal name",
+        "account": "account / company",
+        "product": "product",
+        "owner": "owner: a person's id, email or name",
+        "stage": "stage (closed won / closed lost / anything else = open)",
+        "amount": "amount",
+        "probability": "probability in percent (0-100)",
+        "created_date": "created date",
+        "close_date": "close date",
+        "is_won": "won flag (true/false)",
+        "is_closed": "closed flag (true/false)",
+    },
+    "splits": {
+        "deal": "the deal's id in the source system",
+        "owner": "split owner: a person's id, email or name",
+        "percent": "split percentage (60 = 60 %)",
+        "split_type": "split type: revenue or overlay",
+        "note": "note",
+    },
+    "users": {
+        "user_id": "the user's id in the source system",
+        "email": "email",
+        "name": "full name",
+        "first_name": "first name",
+        "last_name": "last name",
+    },
+    "quotas": {
+        "owner": "a squad or person: id, email or name",
+        "kind": "squad_base, rep_stretch or rep_goal (default: squad if the owner is a squad)",
+        "period": "period such as 2026-Q1, 2026-03 or 2026",
+        "amount": "quota amount",
+    },
+}
+
+REQUIRED = {
+    "deals": ("source_id", "owner", "stage"),
+    "splits": ("deal", "owner", "percent"),
+    "users": ("user_id",),
+    "quotas": ("owner", "period", "amount"),
+}
+
+
+def label_key(label: str) -> str:
+    """How a header label is compared: lower case, letters, digits and % only."""
+    return re.sub(r"[^a-z0-9%]+", " ", label.lower()).strip()
+
+
+@dataclass
+class Mapping:
+    """Which header holds which field. Saved as JSON for `--mapping FILE.json` and the app."""
+
+    kind: str  # deals, splits, users, quotas
+    columns: dict[str, str]  # field -> header label as it appears in the file
+    source: str = "mapped"  # the source system; deals are keyed by (source, source_id)
+    decimal_comma: bool = False  # amounts written 1.234,50
+    unit: float = 1.0  # amounts are in this unit (1000 = thousands)
+    probability_scale: float = 1.0  # 100 when probabilities are fractions (0.6)
+    percent_scale: float = 1.0  # 100 when split percentages are fractions (0.6)
+    split_types: dict[str, str] = field(default_factory=dict)  # type id/label -> revenue/overlay
+
+    def problems(self) -> list[str]:
+        out = []
+        if self.kind not in FIELDS:
+            return [f"kind must be one of {', '.join(FIELDS)}, not {self.kind!r}"]
+        out += [
+            f"unknown field {f!r} for {self.kind}"
+            for f in self.columns
+            if f not in FIELDS[self.kind]
+        ]
+        out += [f"field {f!r} is required" for f in REQUIRED[self.kind] if not self.columns.get(f)]
+        if not re.fullmatch(r"[a-z][a-z0-9_]{0,30}", self.source):
+            out.append("source must be a short lowercase name such as 'pipedrive'")
+        if self.unit <= 0:
+            out.append("unit must be above 0")
+        return out
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2)
+
+    @classmethod
+    def from_json(cls, text: str) -> Mapping:
+        """Read a saved mapping; ValueError says what is wrong with it."""
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"not valid JSON ({exc})") from None
+        if not isinstance(data, dict) or not isinstance(data.get("columns"), dict):
+            raise ValueError('a mapping is a JSON object with "kind" and "columns"')
+        known = set(cls.__dataclass_fields__)
+        extra = set(data) - known
+        if extra:
+            raise ValueError(f"unknown keys {', '.join(sorted(extra))}")
+        try:
+            mapping = cls(**data)
+        except TypeError as exc:
+            raise ValueError(str(exc)) from None
+        if mapping.problems():
+            raise ValueError("; ".join(mapping.problems()))
+        return mapping
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A known export layout: field -> the labels it goes by, and which fields identify it."""
+
+    name: str
+    kind: str
+    aliases: dict[str, tuple[str, ...]]
+    signature: tuple[str, ...]  # fields whose labels must all be present
+    source: str
+    probability_scale: float = 1.0
+    percent_scale: float = 1.0
+    forbid: tuple[str, ...] = ()  # labels that rule this layout out
+
+    def find(self, table: Table) -> dict[str, str]:
+        """field -> header of the table, for every field whose label is present."""
+        by_key = {label_key(c): c for c in table.columns}
+        out = {}
+        for fld, labels in self.aliases.items():
+            for label in labels:
+                if label_key(label) in by_key:
+                    out[fld] = by_key[label_key(label)]
+                    break
+        return out
+
+    def recognises(self, table: Table) -> bool:
+        keys = {label_key(c) for c in table.columns}
+        if any(label_key(f) in keys for f in self.forbid):
+            return False
+        return set(self.signature) <= set(self.find(table))
+
+    def mapping(self, table: Table) -> Mapping:
+        return Mapping(
+            self.kind,
+            self.find(table),
+            self.source,
+            probability_scale=self.probability_scale,
+            percent_scale=self.percent_scale,
+        )
+
+
+def select(table: Table, mapping: Mapping) -> tuple[pl.DataFrame, list[Problem]]:
+    """The table's mapped columns renamed to their fields (missing optional fields are null)."""
+    by_key = {label_key(c): c for c in table.columns}
+    problems = []
+    exprs = [pl.col(LINE)]
+    for fld in FIELDS[mapping.kind]:
+        label = mapping.columns.get(fld)
+        header = by_key.get(label_key(label)) if label else None
+        if label and header is None:
+            problems.append(
+                Problem(table.name, table.header_line, label, f"column for {fld} is missing")
+            )
+        if header is None and fld in REQUIRED[mapping.kind]:
+            if not label:
+                problems.append(
+                    Problem(table.name, table.header_line, fld, "required column is missing")
+                )
+            continue
+        exprs.append(pl.col(header).alias(fld) if header else pl.lit(None, pl.String).alias(fld))
+    if problems:
+        return pl.DataFrame(), problems
+    return table.frame.select(exprs), []

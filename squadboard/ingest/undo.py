@@ -1,0 +1,116 @@
+"""Undo an import exactly: every row it replaced comes back as it was, every row it added goes.
+
+While an import writes, `keep_before` stores each row it is about to delete or replace (as
+JSON) and `keep_added` the key of each row it inserts, in the import's own transaction.
+Undo deletes the added rows and re-inserts the before-images, again in one transaction.
+Only the most recent import that is not undone yet can be undone, so imports peel off in
+reverse order and no later import's rows are ever lost.
+"""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+
+from squadboard import db
+
+# The key of each table's rows, for deleting what an import added.
+ROW_KEYS = {
+    "squads": ["squad_id"],
+    "reps": ["rep_id"],
+    "squad_members": ["rep_id", "valid_from"],
+    "quotas": ["kind", "owner_id", "period_start", "period_end"],
+    "deals": ["deal_id"],
+    "deal_credits": ["credit_id"],
+    "activities": ["activity_id"],
+    "kudos": ["kudos_id"],
+    "pipeline_snapshots": ["snapshot_date", "deal_id"],
+}
+
+
+class UndoRefused(Exception):
+    """The import cannot be undone; the message says why."""
+
+
+def keep_before(
+    cur: duckdb.DuckDBPyConnection, import_id: int, table: str, where: str, params: tuple = ()
+) -> None:
+    """Store the rows of `table` (alias t) matching `where`, before the import changes them."""
+    cur.execute(
+        f"insert into import_undo select ?, ?, 'before', to_json(t) from {table} as t where {where}",
+        [import_id, table, *params],
+    )
+
+
+def keep_added(
+    cur: duckdb.DuckDBPyConnection,
+    import_id: int,
+    table: str,
+    rows: str = "batch_rows",
+    params: tuple = (),
+) -> None:
+    """Store the key of every row in `rows` that the import inserts into `table`."""
+    pairs = ", ".join(f"'{k}', {k}" for k in ROW_KEYS[table])
+    cur.execute(
+        f"insert into import_undo select ?, ?, 'added', json_object({pairs}) from {rows}",
+        [import_id, table, *params],
+    )
+
+
+def _structure(cur: duckdb.DuckDBPyConnection, table: str, only: list[str] | None = None) -> str:
+    """The JSON structure of a table's rows, for json_transform (column -> type)."""
+    cols = cur.execute(f"describe {table}").fetchall()
+    spec = {name: kind for name, kind, *_ in cols if only is None or name in only}
+    return json.dumps(spec).replace("'", "''")
+
+
+def latest_undoable(con: duckdb.DuckDBPyConnection) -> int | None:
+    cur = con.cursor()
+    row = cur.execute("select max(import_id) from import_log where undone_at is null").fetchone()
+    return row[0] if row else None
+
+
+def undo(con: duckdb.DuckDBPyConnection, import_id: int, actor: str) -> dict[str, list[int]]:
+    """Restore the state before import `import_id`; [rows removed, rows restored] per table."""
+    cur = con.cursor()
+    found = cur.execute(
+        "select undone_at from import_log where import_id = ?", [import_id]
+    ).fetchone()
+    if found is None:
+        raise UndoRefused(f"there is no import #{import_id}")
+    if found[0] is not None:
+        raise UndoRefused(f"import #{import_id} was already undone")
+    latest = latest_undoable(con)
+    if latest != import_id:
+        raise UndoRefused(
+            f"import #{latest} came after #{import_id}: undo #{latest} first, newest first"
+        )
+    counts: dict[str, list[int]] = {}
+    with db.transaction(con) as cur:
+        for table in reversed(list(ROW_KEYS)):
+            keys = ROW_KEYS[table]
+            match = " and ".join(f"t.{k} = a.{k}" for k in keys)
+            added = (
+                f"select unnest(json_transform(row, '{_structure(cur, table, keys)}')) "
+                f"from import_undo where import_id = ? and table_name = ? and change = 'added'"
+            )
+            removed = cur.execute(
+                f"delete from {table} as t where exists (select 1 from ({added}) as a where {match})",
+                [import_id, table],
+            ).fetchone()[0]
+            restored = cur.execute(
+                f"insert into {table} by name "
+                f"select unnest(json_transform(row, '{_structure(cur, table)}')) "
+                "from import_undo where import_id = ? and table_name = ? and change = 'before'",
+                [import_id, table],
+            ).fetchone()[0]
+            if removed or restored:
+                counts[table] = [removed, restored]
+        cur.execute("delete from import_undo where import_id = ?", [import_id])
+        cur.execute(
+            "update import_log set undone_at = now()::timestamp, undone_by = ? where import_id = ?",
+            [actor, import_id],
+        )
+        db.audit(cur, actor, "undo_import", "import_log", str(import_id), json.dumps(counts))
+    return counts
