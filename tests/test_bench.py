@@ -1,0 +1,159 @@
+"""The benchmark at its tiny scale, so that it cannot rot: the generator is deterministic and
+keeps the rules the queries rely on, the pandas baseline agrees with the named queries, and
+the report covers every query, page and budget."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import polars as pl
+import pytest
+
+from squadboard import db
+from squadboard.bench import generate, measure, run
+from squadboard.cli import main
+from tests.conftest import TODAY, assert_same_contents, table_contents
+
+TINY = generate.SCALES["tiny"]
+
+
+@pytest.fixture(scope="module")
+def tiny_db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("bench") / "tiny.duckdb"
+    generate.build(path, TINY, TODAY)
+    return path
+
+
+def test_the_generator_is_deterministic(tiny_db, tmp_path):
+    again = tmp_path / "again.duckdb"
+    generate.build(again, TINY, TODAY)
+    first, second = db.connect(tiny_db, read_only=True), db.connect(again, read_only=True)
+    try:
+        assert_same_contents(table_contents(first), table_contents(second))
+    finally:
+        first.close()
+        second.close()
+
+
+def test_the_generator_refuses_to_overwrite_a_file(tiny_db):
+    with pytest.raises(FileExistsError):
+        generate.build(tiny_db, TINY, TODAY)
+
+
+def test_the_organisation_has_the_size_and_shape_asked_for(tiny_db):
+    con = db.connect(tiny_db, read_only=True)
+    try:
+        rows = generate.counts(con)
+        cur = con.cursor()
+        weeks = cur.execute("select count(distinct snapshot_date) from pipeline_snapshots")
+        assert weeks.fetchone()[0] == generate.WEEKS
+        per_squad = cur.execute(
+            "select min(n), max(n) from (select count(*) n from squad_members "
+            "where valid_to is null group by squad_id)"
+        ).fetchone()
+        # Revenue splits of every deal total 100 %; overlays never count as revenue.
+        split_totals = cur.execute(
+            "select count(*) from (select deal_id, sum(percent) t from deal_credits "
+            "where credit_type = 'revenue' group by deal_id) where t <> 100"
+        ).fetchone()[0]
+        kinds = cur.execute("select count(distinct credit_type) from deal_credits").fetchone()[0]
+        movers = cur.execute(
+            "select count(*) from (select rep_id from squad_members group by rep_id "
+            "having count(distinct squad_id) > 1)"
+        ).fetchone()[0]
+        self_kudos = cur.execute("select count(*) from kudos where from_rep = to_rep").fetchone()[0]
+        statuses = {r[0] for r in cur.execute("select distinct status from deals").fetchall()}
+    finally:
+        con.close()
+    assert rows["reps"] == TINY.reps == TINY.squads * generate.SQUAD_SIZE
+    assert (rows["squads"], rows["deals"]) == (TINY.squads, TINY.deals)
+    assert (rows["activities"], rows["kudos"]) == (TINY.activities, TINY.kudos)
+    assert per_squad == (generate.SQUAD_SIZE, generate.SQUAD_SIZE)
+    assert split_totals == 0 and kinds == 2
+    assert movers > 0 and self_kudos == 0
+    assert statuses == {"open", "won", "lost"}
+
+
+def test_the_import_file_is_a_native_deals_template_the_importer_takes(tiny_db, tmp_path):
+    from squadboard.ingest import formats
+
+    target = tmp_path / "deals.csv"
+    assert generate.write_import_csv(tiny_db, target, TINY, TODAY) == TINY.import_deals
+    batch, chosen = formats.load([(target.name, target.read_bytes())])
+    assert batch.ok, batch.errors[:3]
+    assert batch.frames["deals"].height == TINY.import_deals
+    assert set(chosen.values()) == {"native"}
+
+
+@pytest.mark.parametrize(
+    ("ours", "theirs", "mismatched"),
+    [
+        ({"k": ["a", "b"], "credited": [1.0, 2.0]}, {"k": ["a", "b"], "credited": [1.0, 2.0]}, []),
+        ({"k": ["a", "b"], "credited": [1.0, 2.0]}, {"k": ["a", "b"], "credited": [1.0, 2.5]}, ["credited"]),
+        # A rep one side leaves out has zero money there ...
+        ({"k": ["a", "b"], "credited": [1.0, 0.0]}, {"k": ["a"], "credited": [1.0]}, []),
+        ({"k": ["a", "b"], "credited": [1.0, 3.0]}, {"k": ["a"], "credited": [1.0]}, ["credited"]),
+        # ... but an unknown ratio, not a zero one.
+        ({"k": ["a"], "attainment": [0.5]}, {"k": ["a"], "attainment": [None]}, ["attainment"]),
+        ({"k": ["a"], "attainment": [0.5]}, {"k": ["a"], "attainment": [0.5000001]}, []),
+    ],
+)  # fmt: skip
+def test_answers_are_compared_column_by_column(ours, theirs, mismatched):
+    found = measure.compare("v", pl.DataFrame(ours), pl.DataFrame(theirs), "k")
+    assert found["checked"]
+    assert [m.split(":")[0] for m in found["mismatches"]] == mismatched
+
+
+def test_an_enumerated_parameter_is_timed_for_every_choice():
+    query = db.parse_query(
+        "board",
+        "-- board: x.\n-- grain: rep\n-- params: $period_start DATE (a), $metric VARCHAR (one of)\n"
+        "select $period_start, $metric",
+    )
+    ctx = {"period_start": date(2026, 10, 1)}
+    sets = measure.param_sets(query, ctx)
+    assert [p["metric"] for _, p in sets] == measure.CHOICES["metric"]
+    assert all(p["period_start"] == date(2026, 10, 1) for _, p in sets)
+
+
+@pytest.mark.parametrize(
+    ("report", "missed"),
+    [
+        ({"pages": [{"page": "p", "warm_s": 0.2, "cold_s": 1.0}]}, []),
+        ({"pages": [{"page": "p", "warm_s": 0.31, "cold_s": 1.0}]}, ["page p warm"]),
+        ({"pages": [{"page": "p", "warm_s": 0.1, "cold_s": 1.6}]}, ["page p cold"]),
+        ({"import": {"total_s": 15.5}}, ["deals import"]),
+        ({"peak_memory_bytes": 5 * run.GIB}, ["peak memory"]),
+        ({"views": {"v": {"ratio": 12.0, "agreement": {"checked": True, "mismatches": ["x"]}}}}, ["view v vs pandas"]),
+        ({"views": {"v": {"ratio": 9.0, "agreement": {"checked": True, "mismatches": []}}}}, ["view v vs pandas"]),
+        ({"queries": [{"query": "q", "error": "BinderException"}]}, ["query q"]),
+    ],
+)  # fmt: skip
+def test_every_budget_is_judged(report, missed):
+    assert [v["what"] for v in run.verdicts(report) if not v["ok"]] == missed
+
+
+def test_the_whole_bench_runs_and_agrees_with_pandas(tmp_path, capsys):
+    out = tmp_path / "bench.json"
+    assert main(["bench", "--scale", "tiny", "--today", TODAY.isoformat(), "--repeat", "1",
+                 "--out", str(out), "--work-dir", str(tmp_path / "work")]) == 0  # fmt: skip
+    report = json.loads(out.read_text())
+    printed = capsys.readouterr().out
+    assert "budgets:" in printed and "named query" in printed
+    assert {q["query"].split("[")[0] for q in report["queries"]} == set(db.query_names())
+    assert [p["page"] for p in report["pages"]] == [p for p, _, _ in measure.page_table()]
+    for view, found in report["views"].items():
+        if isinstance(found, dict):
+            assert found["agreement"]["checked"], view
+            assert found["agreement"]["mismatches"] == [], view
+    assert "squad_attainment" in report["views"]
+    assert report["import"]["rows"] == TINY.import_deals
+    assert report["import"]["written"]["deals"] == TINY.import_deals
+    assert report["peak_memory_bytes"] > 0 and report["db_bytes"] > 0
+    assert not (tmp_path / "work").exists(), "the work folder is removed unless --keep"
+
+
+def test_a_bad_repeat_is_refused(capsys):
+    assert main(["bench", "--scale", "tiny", "--repeat", "0"]) == 2
+    assert "--repeat" in capsys.readouterr().err
