@@ -1,0 +1,179 @@
+"""Overlay credit claims: two-person confirmation, who may do what, and that nothing counts
+until both confirmed (on rows the tests insert; see tests/contribution_org.py)."""
+
+from datetime import timedelta
+
+import polars as pl
+import pytest
+
+from squadboard import claims, db
+from squadboard.contribution import ContributionError
+from squadboard.plan import Plan
+from tests.contribution_org import NOW, Q4, build
+
+METRICS = ["credited", "pct_to_target", "most_improved", "assists", "overlay", "activity"]
+METRICS += ["kudos", "contribution"]
+
+
+@pytest.fixture
+def org(con):
+    build(con)
+    return con
+
+
+def file(con, actor="se1", deal="d1", role="SE", note="ran the technical demo"):
+    return claims.file_claim(con, actor, deal, role, note, Plan(), NOW)
+
+
+def everything(con) -> dict[str, pl.DataFrame]:
+    """Every figure a claim could move: all boards, squad totals, pools."""
+    out = {m: db.run(con, "leaderboard", **Q4, metric=m) for m in METRICS}
+    out["squads"] = db.run(con, "squad_attainment", **Q4, as_of="2026-12-31")
+    out["pools"] = db.run(con, "pool_shares", **Q4)
+    return out
+
+
+def assert_same(before, after):
+    for key, frame in before.items():
+        assert after[key].equals(frame), f"{key} changed"
+
+
+def status(con, credit_id):
+    rows = db.run(con, "credit_claims").filter(pl.col("credit_id") == credit_id)
+    return rows["status"][0]
+
+
+def audit_actions(con, credit_id):
+    return db.run(con, "claim_history", credit_id=credit_id)["action"].to_list()
+
+
+@pytest.mark.parametrize("first, second", [("a1", "m1"), ("m1", "a1")])
+def test_a_claim_counts_only_after_the_ae_and_the_manager_both_confirmed(org, first, second):
+    before = everything(org)
+    credit_id = file(org)
+    assert status(org, credit_id) == "pending"
+    assert_same(before, everything(org))  # pending changes nothing
+
+    assert claims.confirm_claim(org, first, credit_id, NOW) == "half-confirmed"
+    assert status(org, credit_id) == "half-confirmed"
+    assert_same(before, everything(org))  # half-confirmed changes nothing
+
+    assert claims.confirm_claim(org, second, credit_id, NOW + timedelta(hours=1)) == "confirmed"
+    after = everything(org)
+    overlay = dict(zip(after["overlay"]["rep_id"], after["overlay"]["value"], strict=True))
+    assert overlay["se1"] == pytest.approx(10000 * 0.10)  # SE standard overlay 10 %
+    assert after["squads"].equals(before["squads"])  # no squad total moves
+    assert after["credited"].equals(before["credited"])
+    claim = db.run(org, "credit_claims").row(0, named=True)
+    assert claim["ae_confirmed_by"] == "a1" and claim["manager_confirmed_by"] == "m1"
+    assert claim["ae_confirmed_at"] is not None and claim["manager_confirmed_at"] is not None
+    assert audit_actions(org, credit_id) == ["file_claim", "confirm_claim", "confirm_claim"]
+
+
+def test_the_confirmed_overlay_raises_assists_and_joins_the_deal_pod(org):
+    before = everything(org)
+    credit_id = file(org)
+    claims.confirm_claim(org, "a1", credit_id, NOW)
+    claims.confirm_claim(org, "m1", credit_id, NOW)
+    after = everything(org)
+    assists = dict(zip(after["assists"]["rep_id"], after["assists"]["value"], strict=True))
+    assert assists["se1"] == 1
+    assert "se1" not in set(before["pools"]["rep_id"])
+    assert "se1" in set(after["pools"].filter(pl.col("deal_id") == "d1")["rep_id"])
+
+
+@pytest.mark.parametrize(
+    "actor, message",
+    [
+        ("se1", "cannot confirm your own claim"),
+        ("a2", "only the deal's primary AE and the AE's manager"),  # a teammate, not the owner
+        ("m2", "only the deal's primary AE and the AE's manager"),  # another squad's manager
+        ("b1", "only the deal's primary AE and the AE's manager"),
+        ("nobody", "not an active person"),
+    ],
+)
+def test_who_may_not_confirm(org, actor, message):
+    credit_id = file(org)
+    with pytest.raises(ContributionError, match=message):
+        claims.confirm_claim(org, actor, credit_id, NOW)
+    assert status(org, credit_id) == "pending"
+    assert audit_actions(org, credit_id) == ["file_claim"]
+
+
+def test_the_admin_stands_in_for_the_manager_but_not_for_the_ae(org):
+    credit_id = file(org)
+    assert claims.confirm_claim(org, "vp", credit_id, NOW) == "half-confirmed"
+    claim = db.run(org, "credit_claims").row(0, named=True)
+    assert claim["manager_confirmed_by"] == "vp" and claim["ae_confirmed_by"] is None
+
+
+@pytest.mark.parametrize(
+    "actor, deal, role, note, message",
+    [
+        ("a1", "d1", "SE", "x", "you own this deal"),
+        ("se1", "d3", "SE", "x", "this deal was lost"),
+        ("se1", "nope", "SE", "x", "there is no deal"),
+        ("se1", "d1", "wizard", "x", "role must be one of"),
+        ("se1", "d1", "SE", "   ", "say in a note"),
+        ("se1", "d1", "SE", "x" * 501, "under 500 characters"),
+        ("ghost", "d1", "SE", "x", "not an active person"),
+    ],
+)
+def test_bad_claims_are_refused_and_write_nothing(org, actor, deal, role, note, message):
+    with pytest.raises(ContributionError, match=message):
+        claims.file_claim(org, actor, deal, role, note, Plan(), NOW)
+    assert db.run(org, "credit_claims").is_empty()
+    assert org.execute("select count(*) from audit_log").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("role, percent", [("SE", 10), ("CSM", 5), ("specialist", 5)])
+def test_the_percentage_comes_from_the_standard_table(org, role, percent):
+    claims.file_claim(org, "se1", "d1", role, "helped", Plan(), NOW)
+    assert float(db.run(org, "credit_claims")["percent"][0]) == percent
+    custom = Plan(overlay_pct_helper=7.5)
+    claims.file_claim(org, "b1", "d1", "helper", "helped", custom, NOW)
+    rows = db.run(org, "credit_claims").filter(pl.col("rep_id") == "b1")
+    assert float(rows["percent"][0]) == 7.5
+
+
+def test_double_clicks_never_double_write(org):
+    credit_id = file(org)
+    with pytest.raises(ContributionError, match="already have a claim"):
+        file(org)
+    claims.confirm_claim(org, "a1", credit_id, NOW)
+    assert claims.confirm_claim(org, "a1", credit_id, NOW) == "half-confirmed"
+    claims.confirm_claim(org, "m1", credit_id, NOW)
+    assert claims.confirm_claim(org, "m1", credit_id, NOW) == "confirmed"
+    assert audit_actions(org, credit_id) == ["file_claim", "confirm_claim", "confirm_claim"]
+    assert db.run(org, "credit_claims").height == 1
+
+
+def test_a_rejection_needs_a_reason_keeps_the_history_and_allows_a_new_claim(org):
+    before = everything(org)
+    credit_id = file(org)
+    claims.confirm_claim(org, "a1", credit_id, NOW)
+    with pytest.raises(ContributionError, match="reason"):
+        claims.reject_claim(org, "m1", credit_id, "  ", NOW)
+    with pytest.raises(ContributionError, match="only the deal's primary AE"):
+        claims.reject_claim(org, "a2", credit_id, "no", NOW)
+    claims.reject_claim(org, "m1", credit_id, "SE time was billed to the POC", NOW)
+    claims.reject_claim(org, "m1", credit_id, "again", NOW)  # double click: nothing written
+    claim = db.run(org, "credit_claims").row(0, named=True)
+    assert claim["status"] == "rejected"
+    assert claim["rejected_reason"] == "SE time was billed to the POC"
+    with pytest.raises(ContributionError, match="was rejected"):
+        claims.confirm_claim(org, "m1", credit_id, NOW)
+    assert_same(before, everything(org))  # a half-confirmed then rejected claim counts for nothing
+    assert audit_actions(org, credit_id) == ["file_claim", "confirm_claim", "reject_claim"]
+
+    again = file(org, note="second try, with the demo recording")
+    assert again != credit_id and status(org, again) == "pending"
+    assert db.run(org, "credit_claims").height == 2  # the rejected claim stays in the history
+
+
+def test_claimable_deals_leave_out_own_lost_and_already_claimed_deals(org):
+    ids = lambda rep: set(db.run(org, "claimable_deals", rep_id=rep, **Q4)["deal_id"])  # noqa: E731
+    assert ids("se1") == {"d1", "d2", "d4"}
+    assert ids("a1") == {"d2"}
+    file(org)
+    assert ids("se1") == {"d2", "d4"}

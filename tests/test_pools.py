@@ -1,0 +1,174 @@
+"""Deal-pod pools: who is in the pod, the points, and shares that add up to the pool to the cent."""
+
+import json
+from decimal import ROUND_HALF_UP, Decimal
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from squadboard import db
+from squadboard.contribution import split_to_cents
+from squadboard.plan import Plan
+from tests.contribution_org import Q4, activity, build, kudos
+
+D = Decimal
+
+
+@pytest.mark.parametrize(
+    "pool, points, expected",
+    [
+        ("100.00", [1, 1, 1], ["33.34", "33.33", "33.33"]),  # the odd cent to the first tie
+        ("0.02", [1, 1, 1], ["0.01", "0.01", "0.00"]),
+        ("10.00", [0, 0], ["5.00", "5.00"]),  # no points: equal split
+        ("10.00", [3, 0], ["10.00", "0.00"]),
+        ("200.00", [14.5, 7, 2.5], ["120.83", "58.34", "20.83"]),  # 58.333 > 20.833 remainder
+        ("0.00", [1, 2], ["0.00", "0.00"]),
+    ],
+)
+def test_split_to_cents_examples(pool, points, expected):
+    assert split_to_cents(D(pool), points) == [D(e) for e in expected]
+
+
+@given(
+    pool=st.decimals(min_value=0, max_value=10**9, places=2),
+    points=st.lists(st.decimals(min_value=0, max_value=10**4, places=2), min_size=1, max_size=12),
+)
+def test_split_to_cents_adds_up_to_the_pool_and_is_fair_to_the_cent(pool, points):
+    shares = split_to_cents(pool, points)
+    assert sum(shares) == pool
+    assert all(s == s.quantize(D("0.01")) and s >= 0 for s in shares)
+    total = sum(points) or len(points)
+    weights = points if sum(points) else [1] * len(points)
+    for share, w in zip(shares, weights, strict=True):
+        assert abs(share - pool * w / total) < D("0.01")
+
+
+@pytest.fixture
+def org(con):
+    build(con)
+    return con
+
+
+def test_the_pod_the_points_and_the_arithmetic_on_a_hand_made_deal(org):
+    # d1 (10,000, pool 2 % = 200.00): a1 owner 60 %, a2 40 %; se1 only logs activity.
+    activity(org, "a1", "d1", "call", "2026-10-01", n=4)  # 4 x 1.0
+    activity(org, "a1", "d1", "demo", "2026-10-02", n=2)  # 2 x 3.0 -> a1 10 points
+    activity(org, "a2", "d1", "email", "2026-10-03", n=4)  # 4 x 0.5 = 2 points
+    activity(org, "se1", "d1", "demo", "2026-10-04", n=5)  # not in the pod: no credit
+    kudos(org, "b1", "a2", "d1", "2026-10-20 10:00", n=1)  # peer validation: 2 points
+    rows = db.run(org, "pool_shares", **Q4).filter(pl.col("deal_id") == "d1")
+    got = {r["rep_id"]: (r["points"], r["amount"], r["share"]) for r in rows.iter_rows(named=True)}
+    assert set(got) == {"a1", "a2"}
+    assert got["a1"][:2] == (10.0, D("142.86"))  # 200 x 10/14 = 142.857 -> remainder .857
+    assert got["a2"][:2] == (4.0, D("57.14"))  # 200 x 4/14 = 57.142
+    assert rows["pool"][0] == D("200.00")
+    assert got["a1"][2] == pytest.approx(0.7143)
+
+
+def test_a_deal_nobody_logged_anything_on_is_split_equally(org):
+    rows = db.run(org, "pool_shares", **Q4).filter(pl.col("deal_id") == "d1")
+    assert rows["amount"].to_list() == [D("100.00"), D("100.00")]
+
+
+@pytest.mark.parametrize(
+    "edges, amounts, expected",
+    [
+        ("25000,75000", "250,750,1500", {"d1": "250.00", "d2": "250.00"}),
+        ("5000", "100,400", {"d1": "400.00", "d2": "400.00"}),  # an edge is the next band's start
+        ("6000", "100,400", {"d1": "400.00", "d2": "100.00"}),
+    ],
+)
+def test_band_pools(org, edges, amounts, expected):
+    org.execute("insert into plan_settings values ('pool_rule', ?)", [json.dumps("band")])
+    org.execute("insert into plan_settings values ('pool_band_edges', ?)", [json.dumps(edges)])
+    org.execute("insert into plan_settings values ('pool_band_amounts', ?)", [json.dumps(amounts)])
+    pools = db.run(org, "pool_shares", **Q4).group_by("deal_id").agg(pl.col("pool").first())
+    assert {r[0]: str(r[1]) for r in pools.rows()} == expected
+
+
+def test_the_sql_reads_the_plan_defaults(org):
+    activity(org, "a1", "d1", "meeting", "2026-10-01", n=3)
+    activity(org, "a2", "d1", "solution_doc", "2026-10-01")
+    kudos(org, "b1", "a2", "d1", "2026-10-20 10:00")
+    implicit = db.run(org, "pool_shares", **Q4)
+    for key, value in vars(Plan()).items():
+        org.execute("insert into plan_settings values (?, ?)", [key, json.dumps(value)])
+    assert db.run(org, "pool_shares", **Q4).equals(implicit)
+    org.execute("update plan_settings set value = '5.0' where key = 'pool_percent'")
+    assert db.run(org, "pool_shares", **Q4)["pool"][0] == D("500.00")
+
+
+deal_st = st.fixed_dictionaries(
+    {
+        "amount": st.decimals(min_value=0, max_value=10**7, places=2),
+        "helpers": st.lists(
+            st.tuples(
+                st.sampled_from(["a2", "se1", "b1"]),
+                st.sampled_from(["call", "email", "meeting", "demo", "solution_doc"]),
+                st.integers(0, 7),
+            ),
+            max_size=6,
+        ),
+        "owner_activities": st.integers(0, 9),
+        "kudos_to": st.lists(st.sampled_from(["a1", "a2", "se1"]), max_size=4),
+        "overlay": st.booleans(),
+    }
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    deals=st.lists(deal_st, min_size=1, max_size=6),
+    percent=st.decimals(min_value=0, max_value=100, places=3),
+)
+def test_every_deals_shares_add_up_to_its_pool_to_the_cent(deals, percent):
+    con = db.connect(":memory:")
+    try:
+        build(con)
+        con.execute("insert into plan_settings values ('pool_percent', ?)", [str(percent)])
+        for i, deal in enumerate(deals):
+            deal_id = f"h{i}"
+            con.execute(
+                "insert into deals (deal_id, source, source_id, owner_id, status, amount, "
+                "close_date) values (?, 'h', ?, 'a1', 'won', ?, '2026-11-01')",
+                [deal_id, deal_id, deal["amount"]],
+            )
+            con.execute(
+                "insert into deal_credits (credit_id, deal_id, rep_id, credit_type, percent) "
+                "values (?, ?, 'a2', 'revenue', 30), (?, ?, 'a1', 'revenue', 70)",
+                [f"{deal_id}r2", deal_id, f"{deal_id}r1", deal_id],
+            )
+            if deal["overlay"]:
+                con.execute(
+                    "insert into deal_credits (credit_id, deal_id, rep_id, credit_type, percent, "
+                    "ae_confirmed_at, manager_confirmed_at) values (?, ?, 'se1', 'overlay', 10, "
+                    "now(), now())",
+                    [f"{deal_id}o", deal_id],
+                )
+            activity(con, "a1", deal_id, "call", "2026-10-10", n=deal["owner_activities"])
+            for j, (rep, kind, n) in enumerate(deal["helpers"]):
+                activity(con, rep, deal_id, kind, f"2026-10-{11 + j}", n=n)
+            for j, rep in enumerate(deal["kudos_to"]):
+                kudos(con, "b1", rep, deal_id, f"2026-10-20 10:{j:02d}")
+        shares = db.run(con, "pool_shares", **Q4).filter(pl.col("deal_id").str.starts_with("h"))
+        per_deal = shares.group_by("deal_id").agg(
+            total=pl.col("amount").sum(), pool=pl.col("pool").first(), members=pl.len()
+        )
+        assert per_deal.height == len(deals)
+        for row in per_deal.iter_rows(named=True):
+            deal = deals[int(row["deal_id"][1:])]
+            assert row["pool"] == (deal["amount"] * percent / 100).quantize(
+                D("0.01"), rounding=ROUND_HALF_UP
+            )
+            assert row["total"] == row["pool"], row
+            assert row["members"] == 2 + deal["overlay"]
+        assert (shares["amount"] >= 0).all()
+    finally:
+        con.close()
+
+
+def test_a_bad_period_is_named_not_run(org):
+    with pytest.raises(db.QueryError, match="must be a DATE"):
+        db.run(org, "pool_shares", period_start="soon", period_end="2027-01-01")
