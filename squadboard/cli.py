@@ -14,6 +14,8 @@ import duckdb
 from squadboard import db, demo, plan
 from squadboard.ingest import ImportFailed, formats
 from squadboard.ingest import apply as ingest_apply
+from squadboard.ingest import undo as ingest_undo
+from squadboard.ingest.mapping import Mapping
 
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -38,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     p = sub.add_parser("import", help="import files (all-or-nothing)")
-    p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders")
     p.add_argument("--db", type=Path, help=db_help)
     p.add_argument(
         "--format", default="auto", help="auto (default) or one of: " + ", ".join(formats.FORMATS)
@@ -46,6 +48,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="validate and report; write nothing")
     p.add_argument("--as-of", type=_iso_date, help="date of the pipeline snapshot (default today)")
     p.add_argument("--actor", default=None, help="who is importing (default: your login name)")
+    p.add_argument(
+        "--mapping", type=Path, help="JSON column mapping for files no format recognises"
+    )
+    p.add_argument("--locale", help="e.g. de: amounts are written 1.234,50")
+    p.add_argument(
+        "--undo", type=int, metavar="IMPORT_ID", help="undo that import (the newest first)"
+    )
 
     p = sub.add_parser("query", help="print a named query's rows")
     p.add_argument("name", metavar="NAME", help="query name (a file stem in queries/)")
@@ -91,9 +100,23 @@ def cmd_demo(args) -> int:
 
 
 def cmd_import(args) -> int:
+    if args.undo is not None:
+        return _undo_import(args)
+    if not args.paths:
+        print("error: give the files or folders to import (or --undo IMPORT_ID)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    mapping = None
+    if args.mapping:
+        try:
+            mapping = Mapping.from_json(args.mapping.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            print(f"error: mapping {args.mapping}: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
     con = _open(args.db)
     fy = plan.load(con).fiscal_year_start_month
-    batch, chosen = formats.load_paths(args.paths, args.format, fy)
+    batch, chosen = formats.load_paths(
+        args.paths, args.format, fy, mapping=mapping, locale=args.locale
+    )
     for name, fmt in chosen.items():
         print(f"{name}: {fmt}", file=sys.stderr)
     for w in batch.warnings:
@@ -119,6 +142,20 @@ def cmd_import(args) -> int:
         f"{verb} "
         + ", ".join(f"{n:,} {t}" for t, n in counts.items())
         + f" from {batch.rows_read:,} rows"
+    )
+    return EXIT_OK
+
+
+def _undo_import(args) -> int:
+    con = _open(args.db)
+    try:
+        counts = ingest_undo.undo(con, args.undo, args.actor or getpass.getuser())
+    except ingest_undo.UndoRefused as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(
+        f"undid import #{args.undo}: "
+        + ", ".join(f"{t} -{r[0]:,} +{r[1]:,}" for t, r in counts.items())
     )
     return EXIT_OK
 

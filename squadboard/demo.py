@@ -586,7 +586,7 @@ def load(
     frames = generate(seed, today)
     counts = {}
     with db.transaction(con) as cur:
-        for table in ["import_log", "audit_log", "plan_settings", *frames]:
+        for table in ["import_log", "import_undo", "audit_log", "plan_settings", *frames]:
             cur.execute(f"delete from {table}")
         for table, frame in frames.items():
             cur.register("frame", frame)

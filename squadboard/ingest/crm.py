@@ -163,31 +163,8 @@ def parse_splits(table: Table, mapping: Mapping, fmt: str) -> Batch:
         _split_type(pl.col("split_type"), mapping).alias("credit_type"),
     )
     f = table.name
-    _flag(problems, f, typed, pl.col("split_type").is_not_null() & pl.col("credit_type").is_null(),
-          "split_type", "is neither revenue nor overlay; name the type in a mapping file "
-          "(split_types)")  # fmt: skip
     _flag(problems, f, typed, (pl.col("percent") <= 0) | (pl.col("percent") > 1000), "percent",
           "must be above 0 % and at most 1000 %")  # fmt: skip
-    sums = (
-        typed.filter(pl.col("credit_type").is_not_null())
-        .group_by("deal", "credit_type")
-        .agg(pl.col("percent").sum().alias("total"), pl.col(LINE).min().alias("first"))
-        .sort("first")
-    )
-    for row in sums.iter_rows(named=True):
-        total, kind = row["total"], row["credit_type"]
-        if total is None:
-            continue
-        if (kind == "revenue" and abs(total - 100) > 0.01) or (kind == "overlay" and total > 1000):
-            rule = "not 100 %" if kind == "revenue" else "over 1000 %"
-            problems.append(
-                Problem(
-                    f,
-                    row["first"],
-                    "percent",
-                    f"{kind} splits of deal {row['deal']} total {total:g} %, {rule}",
-                )
-            )
     batch.errors += problems
     if problems:
         return batch
@@ -197,13 +174,90 @@ def parse_splits(table: Table, mapping: Mapping, fmt: str) -> Batch:
         ).alias("deal_id"),
         normal_ids(pl.col("owner"), mapping.source).alias("rep_ref"),
         "credit_type",
+        normal_ids(pl.col("split_type"), mapping.source).alias("split_type_ref"),
         pl.col("percent").round(4),
-        pl.when(pl.col("credit_type") == "overlay").then(pl.lit("overlay")).alias("deal_role"),
         pl.col("note"),
         pl.col(LINE),
         pl.lit(f).alias("__file"),
     )
     batch.add("deal_credits", credits)
+    return batch
+
+
+def finish_splits(batch: Batch) -> None:
+    """Name each split's type (a split types file may say which ids are revenue), then check
+    that revenue splits total 100 % per deal and overlay splits at most 1000 %."""
+    credits = batch.frames.get("deal_credits")
+    if credits is None or "split_type_ref" not in credits.columns:
+        return
+    types = batch.lookups.get("split_types")
+    if types is not None:
+        named = dict(zip(types["ref"], types["credit_type"], strict=True))
+        credits = credits.with_columns(
+            pl.coalesce(
+                "credit_type",
+                pl.col("split_type_ref").replace_strict(
+                    named, default=None, return_dtype=pl.String
+                ),
+            ).alias("credit_type")
+        )
+    bad = credits.filter(pl.col("credit_type").is_null())
+    batch.errors += [
+        Problem(file, line, "split_type", f"{ref!r} is neither revenue nor overlay; add the "
+                "OpportunitySplitType export or name it in a mapping file (split_types)")
+        for file, line, ref in bad.select("__file", LINE, "split_type_ref").head(50).iter_rows()
+    ]  # fmt: skip
+    sums = (
+        credits.filter(pl.col("credit_type").is_not_null())
+        .group_by("deal_id", "credit_type")
+        .agg(
+            pl.col("percent").sum().alias("total"),
+            pl.col(LINE).min().alias("first"),
+            pl.col("__file").first(),
+        )
+        .sort("__file", "first")
+    )
+    for row in sums.iter_rows(named=True):
+        total, kind = row["total"], row["credit_type"]
+        if (kind == "revenue" and abs(total - 100) > 0.01) or (kind == "overlay" and total > 1000):
+            rule = "not 100 %" if kind == "revenue" else "over 1000 %"
+            batch.errors.append(
+                Problem(row["__file"], row["first"], "percent",
+                        f"{kind} splits of deal {row['deal_id']} total {total:g} %, {rule}")
+            )  # fmt: skip
+    batch.frames["deal_credits"] = credits.with_columns(
+        pl.when(pl.col("credit_type") == "overlay").then(pl.lit("overlay")).alias("deal_role")
+    ).drop("split_type_ref")
+
+
+def is_split_types(table: Table) -> bool:
+    cols = {label_key(c) for c in table.columns}
+    return (
+        "id" in cols
+        and bool(cols & {"masterlabel", "developername"})
+        and bool(cols & {"istotalvalidated", "splitfield", "splitentity"})
+    )
+
+
+def parse_split_types(table: Table, fmt: str) -> Batch:
+    """Salesforce's OpportunitySplitType export: a type that must total 100 % is revenue."""
+    batch = Batch(format=fmt, files=[table.name], rows_read=table.frame.height)
+    cols = {label_key(c): c for c in table.columns}
+    label = pl.coalesce(
+        *(pl.col(cols[k]) for k in ("masterlabel", "developername") if k in cols)
+    ).str.to_lowercase()
+    validated = pl.col(cols["istotalvalidated"]) if "istotalvalidated" in cols else pl.lit(None)
+    kind = (
+        pl.when(validated.str.to_lowercase() == "true")
+        .then(pl.lit("revenue"))
+        .when(label.str.contains("revenue"))
+        .then(pl.lit("revenue"))
+        .otherwise(pl.lit("overlay"))
+    )
+    types = table.frame.select(
+        normal_ids(pl.col(cols["id"]), "salesforce").alias("ref"), kind.alias("credit_type")
+    ).drop_nulls("ref")
+    batch.lookups["split_types"] = types
     return batch
 
 

@@ -85,6 +85,13 @@ def _layout_parser(layout: Layout) -> Callable[[list[Table], Options], Batch]:
     return parse
 
 
+def _each(tables: list[Table], parse: Callable[[Table], Batch]) -> Batch:
+    batch = Batch(format="")
+    for table in tables:
+        batch.merge(parse(table))
+    return batch
+
+
 def _maven(tables: list[Table], opts: Options) -> Batch:
     return maven.parse(tables, opts.fy_start_month)
 
@@ -123,6 +130,12 @@ FORMATS: dict[str, Format] = {
         )
         for name, layout in LAYOUTS.items()
     },
+    "salesforce_split_types": Format(
+        "salesforce_split_types",
+        "Salesforce OpportunitySplitType export (which split types are revenue)",
+        crm.is_split_types,
+        lambda tables, opts: _each(tables, lambda t: crm.parse_split_types(t, "salesforce")),
+    ),
     "quota_sheet_wide": Format(
         "quota_sheet_wide",
         "wide quota sheet: Year, owner, M01 .. M12",
@@ -220,6 +233,8 @@ def parse_tables(tables, batch, fmt, opts, con=None) -> tuple[Batch, dict[str, s
             batch.merge(FORMATS[name].parse(group, opts))
     batch.files, batch.rows_read = files, sum(t.frame.height for t in tables) or rows_read
     batch.format = "+".join(sorted(groups)) if groups else fmt
+    if not batch.errors:
+        crm.finish_splits(batch)
     if con is not None and not batch.errors:
         people.resolve(con, batch)
     return batch, chosen
