@@ -1,0 +1,89 @@
+"""The Plan settings page: leaders and admins only; validated; written with an audit entry;
+every page follows the saved plan (the fiscal year start month moves the period picker)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from squadboard import db, plan
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def open_settings(viewer_id: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["viewer_id"] = viewer_id
+    at.run()
+    return at.switch_page("pages/settings.py").run()
+
+
+def _stored(path):
+    con = db.connect(path)
+    try:
+        saved = plan.load(con)
+        audits = (
+            con.cursor()
+            .execute("select actor from audit_log where action = 'save_plan'")
+            .fetchall()
+        )
+        return saved, audits
+    finally:
+        con.close()
+
+
+def test_a_leader_saves_the_plan_with_an_audit_entry(app_env):
+    at = open_settings("maya.chen")
+    assert not at.exception and at.title[0].value == "Plan settings"
+    at.number_input(key="team_weight").set_value(0.7)
+    at.number_input(key="personal_weight").set_value(0.3)
+    at.number_input(key="target_bonus").set_value(12_000.0)
+    at.button[0].click().run()
+    assert any("Saved" in s.value for s in at.success)
+    saved, audits = _stored(app_env)
+    assert (saved.team_weight, saved.personal_weight, saved.target_bonus) == (0.7, 0.3, 12_000)
+    assert audits == [("maya.chen",)]
+
+
+@pytest.mark.parametrize(
+    "key, value, message",
+    [
+        ("team_weight", 0.9, "must add up to 1"),
+        ("threshold", 1.5, "threshold must be between 0 and 1"),
+        ("cap", 0.5, "cap must be at least 1"),
+        ("hide_bottom_n", -2, "must not be negative"),
+    ],
+)
+def test_an_invalid_plan_is_not_saved(app_env, key, value, message):
+    at = open_settings("elena.duarte")
+    at.number_input(key=key).set_value(value)
+    at.button[0].click().run()
+    assert not at.exception
+    assert any(message in e.value for e in at.error)
+    assert _stored(app_env) == (plan.Plan(), [])
+
+
+def test_a_rep_cannot_open_or_use_plan_settings(app_env):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["viewer_id"] = "tom.becker"
+    at.run()
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("pages/settings.py")
+    page = AppTest.from_file(str(ROOT / "pages" / "settings.py"), default_timeout=60)
+    page.session_state["viewer_id"] = "tom.becker"
+    page.run()
+    assert any("for sales leaders and admins" in e.value for e in page.error)
+    assert len(page.button) == 0
+
+
+def test_a_february_fiscal_year_moves_every_period(app_env):
+    at = open_settings("maya.chen")
+    at.selectbox(key="fiscal_year_start_month").set_value(2)
+    at.button[0].click().run()
+    assert _stored(app_env)[0].fiscal_year_start_month == 2
+    at.switch_page("pages/squads.py").run()
+    # 23 Nov 2026 with a February fiscal year: FY2026 Q4 = Nov 2026 .. Jan 2027.
+    assert at.title[0].value == "Squads · 2026-Q4"
+    assert at.caption[0].value.startswith("1 Nov 2026 – 31 Jan 2027")
