@@ -5,8 +5,8 @@ from datetime import date
 import pytest
 
 from squadboard import cli, db
-from squadboard.ingest import formats, undo
 from squadboard.ingest import apply as ingest_apply
+from squadboard.ingest import formats, undo
 from tests.conftest import assert_same_contents, table_contents
 
 DEALS = (

@@ -106,6 +106,15 @@ def write(
     if dry_run:
         return counts
     as_of = as_of or date.today()
+    try:
+        _write(con, batch, counts, actor, as_of)
+    except duckdb.ConstraintException as exc:
+        # A rule the checks above missed: the transaction is rolled back, nothing is written.
+        raise ImportFailed([Problem(", ".join(batch.files), None, None, str(exc))]) from None
+    return counts
+
+
+def _write(con, batch: Batch, counts: dict[str, int], actor: str, as_of: date) -> None:
     with db.transaction(con) as cur:
         cur.execute(
             "insert into import_log (imported_at, actor, format, files, rows_read, rows_written, details) "
@@ -169,4 +178,3 @@ def write(
             str(import_id),
             json.dumps({"files": batch.files, "rows": counts}),
         )
-    return counts

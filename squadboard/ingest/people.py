@@ -167,4 +167,12 @@ def _quota_owners(cur, batch, quotas, directory, users) -> pl.DataFrame:
         batch.errors.append(
             Problem(row["__file"], row[LINE], "owner", f"unknown {noun} {row['owner_ref']!r}")
         )
+    dup = out.filter(
+        pl.struct("kind", "owner_id", "period_start", "period_end").is_duplicated()
+        & pl.col("owner_id").is_not_null()
+    )
+    batch.errors += [
+        Problem(f, line, "owner", f"a second quota for {o!r} in the same period")
+        for f, line, o in dup.select("__file", LINE, "owner_ref").tail(-1).head(30).iter_rows()
+    ]
     return out.drop("squad", "rep", "owner_ref", LINE, "__file")

@@ -42,9 +42,23 @@ def decode(name: str, data: bytes) -> str:
     if not data.strip():
         raise Unreadable(Problem(name, None, None, "the file is empty"))
     if data.startswith(codecs.BOM_UTF8):
-        text = data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="strict")
+        try:
+            text = data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="strict")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise Unreadable(
+                Problem(
+                    name,
+                    line,
+                    None,
+                    "the file says UTF-8 (BOM) but this line is not UTF-8; save it again as UTF-8",
+                )  # fmt: skip
+            ) from None
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
+            # UTF-16 of a spreadsheet export is mostly Latin text: every other byte is zero.
+            if data.count(0) < len(data) // 8:
+                raise UnicodeDecodeError("utf-16", data, 0, 2, "no zero bytes")
             text = data.decode("utf-16")
         except UnicodeDecodeError:
             raise Unreadable(
@@ -96,6 +110,8 @@ def read_csv_text(name: str, text: str, header_line: int = 1) -> Table:
         )
     except pl.exceptions.PolarsError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if body.count('"') % 2:
+            first = "a quoted cell is never closed: is the file cut off?"
         raise Unreadable(Problem(name, None, None, f"not a readable CSV table ({first})")) from None
     multiline = any(frame[c].str.contains("\n", literal=True).any() for c in frame.columns)
     if "\n\n" in body or multiline:
