@@ -8,7 +8,9 @@ from squadboard import cli, db
 from tests.conftest import assert_same_contents, table_contents
 
 MAVEN = Path(__file__).resolve().parents[2] / "shared" / "data" / "maven_crm"
-pytestmark = pytest.mark.skipif(not MAVEN.is_dir(), reason="the Maven sample is not beside the repo")
+pytestmark = pytest.mark.skipif(
+    not MAVEN.is_dir(), reason="the Maven sample is not beside the repo"
+)
 
 PARAMS = {"period_start": "2017-01-01", "period_end": "2018-01-01", "as_of": "2018-01-01"}
 SQUADS_2017 = [2251930, 1964750, 1960545, 1603897, 1130049, 1094363]
