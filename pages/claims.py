@@ -38,7 +38,7 @@ def act(step: str) -> None:
     credit_id = state.get("claim_pick")
     now = contribution.stamp(ui.today())
     try:
-        if credit_id is None:
+        if step in ("confirm", "reject") and credit_id is None:
             raise contribution.ContributionError("pick a claim first")
         if step == "confirm":
             status = claims.confirm_claim(ui.con(), ui.who().rep_id, credit_id, now)

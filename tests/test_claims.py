@@ -2,14 +2,19 @@
 until both confirmed (on rows the tests insert; see tests/contribution_org.py)."""
 
 from datetime import timedelta
+from pathlib import Path
 
 import polars as pl
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from squadboard import claims, db
 from squadboard.contribution import ContributionError
 from squadboard.plan import Plan
+from tests.conftest import TODAY
 from tests.contribution_org import NOW, Q4, build
+
+ROOT = Path(__file__).resolve().parent.parent
 
 METRICS = ["credited", "pct_to_target", "most_improved", "assists", "overlay", "activity"]
 METRICS += ["kudos", "contribution"]
@@ -177,3 +182,121 @@ def test_claimable_deals_leave_out_own_lost_and_already_claimed_deals(org):
     assert ids("a1") == {"d2"}
     file(org)
     assert ids("se1") == {"d2", "d4"}
+
+
+# The page, in the app -----------------------------------------------------------------------
+
+
+def claims_page(viewer_id):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["viewer_id"] = viewer_id
+    at.run()
+    at.switch_page("pages/claims.py").run()
+    assert not at.exception
+    return at
+
+
+def overlay_of(rep_id):
+    from squadboard import ui
+
+    board = ui.run("leaderboard", **Q4, metric="overlay")
+    return board.filter(pl.col("rep_id") == rep_id)["value"][0]
+
+
+def squad_totals():
+    from squadboard import ui
+
+    return ui.run("squad_attainment", **Q4, as_of=TODAY).select("squad_id", "credited")
+
+
+def test_file_confirm_twice_and_reject_on_the_page_with_the_resulting_boards(app_env):
+    from squadboard import ui
+
+    marcus = claims_page("marcus.hill")
+    falcons = ui.run("roster", as_of=TODAY).filter(pl.col("squad_id") == "falcons")["rep"]
+    deals = ui.run("claimable_deals", rep_id="marcus.hill", **Q4).filter(
+        (pl.col("status") == "won") & pl.col("owner").is_in(falcons.implode())
+    )
+    deals = pl.concat(  # Priya's deal first: she confirms as its AE
+        [
+            deals.filter(pl.col("owner") == "Priya Raman"),
+            deals.filter(pl.col("owner") != "Priya Raman"),
+        ]
+    )
+    first, second = deals["deal_id"][0], deals["deal_id"][1]
+    amount = float(deals["amount"][0])
+    overlay_before, squads_before = overlay_of("marcus.hill"), squad_totals()
+
+    marcus.selectbox(key="claim_deal").set_value(first)
+    marcus.selectbox(key="claim_role").set_value("SE")
+    marcus.text_area(key="claim_note").input("Built the integration demo")
+    marcus.button(key="file_claim").click().run()
+    assert any("Claim filed" in s.value for s in marcus.success)
+    claim = ui.run("credit_claims").filter(
+        (pl.col("rep_id") == "marcus.hill") & (pl.col("deal_id") == first)
+    )
+    credit_id = claim["credit_id"][0]
+    assert claim["status"][0] == "pending"
+    assert any("My claims (" in h.value for h in marcus.subheader)
+
+    priya = claims_page("priya.raman")
+    assert any(
+        o.startswith("Marcus Hill · SE on") for o in priya.selectbox(key="claim_pick").options
+    )
+    priya.selectbox(key="claim_pick").set_value(credit_id)
+    priya.button(key="confirm").click().run()
+    assert any("now half-confirmed" in s.value for s in priya.success)
+    assert overlay_of("marcus.hill") == overlay_before  # half-confirmed counts for nothing
+
+    maya = claims_page("maya.chen")
+    maya.selectbox(key="claim_pick").set_value(credit_id)
+    maya.button(key="confirm").click().run()
+    assert any("now confirmed" in s.value for s in maya.success)
+    assert overlay_of("marcus.hill") == pytest.approx(overlay_before + amount * 0.10)
+    assert squad_totals().equals(squads_before)  # overlay never adds to a squad total
+
+    board = claims_page("marcus.hill")
+    board.switch_page("pages/leaderboards.py").run()
+    board.radio(key="lb_metric").set_value("overlay").run()
+    shown = board.dataframe[0].value.set_index("rep")["value"]
+    assert shown["Marcus Hill"] == pytest.approx(overlay_before + amount * 0.10)
+
+    # A second claim, turned down by the manager with a reason the claimant then reads.
+    marcus = claims_page("marcus.hill")
+    marcus.selectbox(key="claim_deal").set_value(second)
+    marcus.text_area(key="claim_note").input("Joined two calls")
+    marcus.button(key="file_claim").click().run()
+    rejected_id = ui.run("credit_claims").filter(
+        (pl.col("rep_id") == "marcus.hill") & (pl.col("deal_id") == second)
+    )["credit_id"][0]
+    maya = claims_page("maya.chen")
+    maya.selectbox(key="claim_pick").set_value(rejected_id)
+    maya.button(key="reject").click().run()
+    assert any("give the claimant a reason" in e.value for e in maya.error)
+    maya.selectbox(key="claim_pick").set_value(rejected_id)
+    maya.text_input(key="reject_reason").input("Calls were with another account")
+    maya.button(key="reject").click().run()
+    assert any("Rejected" in s.value for s in maya.success)
+    marcus = claims_page("marcus.hill")
+    mine = next(
+        d.value for d in marcus.dataframe if "rejected_reason" in d.value.columns
+    ).set_index("deal")
+    row = mine.loc[ui.run("credit_claims").filter(pl.col("credit_id") == rejected_id)["deal"][0]]
+    assert (
+        row["status"] == "rejected" and row["rejected_reason"] == "Calls were with another account"
+    )
+    assert overlay_of("marcus.hill") == pytest.approx(overlay_before + amount * 0.10)
+    history = ui.run("claim_history", credit_id=credit_id)
+    assert history["actor"].to_list() == ["marcus.hill", "priya.raman", "maya.chen"]
+
+
+def test_a_rep_is_never_offered_their_own_claim_to_confirm(app_env):
+    from squadboard import claims as rules
+    from squadboard import ui
+
+    deal = ui.run("claimable_deals", rep_id="marcus.hill", **Q4)["deal_id"][0]
+    rules.file_claim(ui.con(), "marcus.hill", deal, "SE", "demo", Plan(), NOW)
+    marcus = claims_page("marcus.hill")
+    offered = [s for s in marcus.selectbox if s.key == "claim_pick"]
+    assert not offered or not any(o.startswith("Marcus Hill") for o in offered[0].options)
+    assert any("My claims (" in h.value and "(0)" not in h.value for h in marcus.subheader)
