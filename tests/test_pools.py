@@ -2,11 +2,13 @@
 
 import json
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 
 import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from streamlit.testing.v1 import AppTest
 
 from squadboard import db
 from squadboard.contribution import split_to_cents
@@ -14,6 +16,7 @@ from squadboard.plan import Plan
 from tests.contribution_org import Q4, activity, build, kudos
 
 D = Decimal
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.parametrize(
@@ -172,3 +175,42 @@ def test_every_deals_shares_add_up_to_its_pool_to_the_cent(deals, percent):
 def test_a_bad_period_is_named_not_run(org):
     with pytest.raises(db.QueryError, match="must be a DATE"):
         db.run(org, "pool_shares", period_start="soon", period_end="2027-01-01")
+
+
+def open_pods(viewer_id):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["viewer_id"] = viewer_id
+    at.run()
+    at.switch_page("pages/pods.py").run()
+    assert not at.exception
+    return at
+
+
+def test_a_rep_sees_the_pods_they_are_in_and_only_their_own_totals(app_env):
+    from squadboard import ui
+
+    shares = ui.run("pool_shares", **Q4)
+    theirs = set(shares.filter(pl.col("rep_id") == "ana.souza")["deal_id"])
+    at = open_pods("ana.souza")
+    pools = at.dataframe[0].value
+    assert len(pools) == len(theirs) > 0
+    assert set(pools["deal"]) == set(shares.filter(pl.col("deal_id").is_in(theirs))["deal"])
+    assert list(at.dataframe[2].value["rep"]) == ["Ana Souza"]
+    for deal_id in list(theirs)[:3]:
+        at.selectbox(key="pod_deal").set_value(deal_id).run()
+        pod = at.dataframe[1].value
+        pool = shares.filter(pl.col("deal_id") == deal_id)["pool"][0]
+        assert D(str(round(pod["amount"].astype(float).sum(), 2))) == pool
+
+
+def test_a_leader_sees_the_pods_of_their_squad(app_env):
+    from squadboard import ui
+
+    falcons = set(
+        ui.run("roster", as_of="2026-11-23").filter(pl.col("squad_id") == "falcons")["rep_id"]
+    )
+    at = open_pods("maya.chen")
+    per_rep = at.dataframe[2].value
+    names = ui.run("roster", as_of="2026-11-23").filter(pl.col("rep_id").is_in(falcons))["rep"]
+    assert set(per_rep["rep"]) <= set(names)
+    assert len(per_rep) > 1
