@@ -4,7 +4,8 @@ import streamlit as st
 
 from squadboard import ui
 
-st.set_page_config(page_title="Squadboard", page_icon=":material/groups:", layout="wide")
+# An emoji favicon is drawn locally; a :material/...: one is fetched from fonts.gstatic.com.
+st.set_page_config(page_title="Squadboard", page_icon="👥", layout="wide")
 
 viewer = ui.viewer()
 st.session_state["viewer"] = viewer

@@ -1,0 +1,108 @@
+"""What a person sees in a real browser: signed in through the identity provider's form,
+every page of app.py's PAGES table, the role checks, an upload through the real widget."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from tests.browser.conftest import pages_table, url_path
+
+pytestmark = pytest.mark.browser
+
+REP = "tom.becker@squadboard.example"
+LEADER = "maya.chen@squadboard.example"
+PAGES = pages_table()
+
+
+def _page_id(row) -> str:
+    return url_path(row[1]).strip("/")
+
+
+@pytest.mark.parametrize("who", [LEADER, REP], ids=["leader", "rep"])
+@pytest.mark.parametrize("row", PAGES, ids=_page_id)
+def test_every_page_renders_without_an_exception_or_console_error(signed_in, who, row):
+    section, file, title, _icon, audience = row
+    visit = signed_in(who)
+    if audience != "all" and who == REP:
+        pytest.skip("not a rep's page (the rep case is test_a_rep_typing_the_import_url_...)")
+    href = visit.open("/").nav_href(title)
+    assert href is not None, f"{title} is not in the {who} sidebar"
+    visit.open(href)
+    shot = visit.screenshot(f"{_page_id(row)}-{who.split('.')[0]}")
+    assert visit.exceptions() == [], f"{title}: exception box (screenshot {shot})"
+    assert not visit.errors, f"{title}: console errors (screenshot {shot}):\n" + "\n".join(
+        visit.errors
+    )
+    assert "Signed in as" in visit.page.locator('[data-testid="stSidebar"]').inner_text()
+
+
+def test_the_sign_in_screen_shows_no_data(browser, app_url):
+    from tests.browser.conftest import Visit
+
+    context = browser.new_context()
+    visit = Visit(context, app_url).open("/imports?period=2026-Q3")
+    assert visit.page.get_by_role("button", name="Sign in").is_visible()
+    text = visit.text()
+    for secret in ("Falcons", "Orcas", "Import history", "Priya"):
+        assert secret not in text
+    visit.screenshot("sign-in")
+    context.close()
+
+
+def test_a_rep_signs_in_and_sees_themself_without_leader_pages(signed_in):
+    visit = signed_in(REP).open("/")
+    sidebar = visit.page.locator('[data-testid="stSidebar"]').inner_text()
+    assert "Tom Becker" in sidebar and REP in sidebar
+    assert "Viewing as" not in sidebar  # no demo picker once people sign in
+    nav = visit.page.locator('[data-testid="stSidebarNav"]').inner_text()
+    for _section, _file, title, _icon, audience in PAGES:
+        assert (title in nav) == (audience == "all"), title
+
+
+def test_a_rep_typing_the_import_url_gets_no_import_page(signed_in):
+    visit = signed_in(REP).open("/imports")
+    visit.screenshot("imports-typed-by-rep")
+    assert visit.page.locator('[data-testid="stFileUploader"]').count() == 0
+    assert "Import history" not in visit.text()
+
+
+def test_an_unknown_email_is_asked_to_get_added_and_sees_no_data(signed_in):
+    visit = signed_in("stranger@elsewhere.example").open("/")
+    visit.screenshot("unknown-email")
+    text = visit.text()
+    assert "Ask your leader to add you" in text
+    assert "stranger@elsewhere.example" in text
+    for secret in ("Falcons", "Orcas", "Credited", "Priya"):
+        assert secret not in text
+    assert visit.page.locator('[data-testid="stSidebarNav"]').count() == 0
+
+
+def _squads_csv(visit) -> list[dict]:
+    visit.open("/")
+    with visit.page.expect_download() as download:
+        visit.page.get_by_role("button", name="Download CSV").first.click()
+    text = download.value.path().read_text(encoding="utf-8-sig")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_a_leader_uploads_through_the_widget_and_the_figures_change(signed_in, tmp_path):
+    visit = signed_in(LEADER)
+    before = sum(float(r["credited"]) for r in _squads_csv(visit))
+    deals = tmp_path / "deals.csv"
+    deals.write_text(
+        "deal_id,name,account,product,owner_id,stage,status,amount,probability,created_date,close_date\n"
+        "BROWSER-1,Browser win,Acme,Atlas Core,tom.becker,Closed Won,won,123456,100,2026-10-01,2026-11-02\n"
+    )
+    visit.open("/imports")
+    visit.page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(deals)
+    visit.page.get_by_text("Valid. Ready to write").wait_for()
+    visit.page.get_by_role("button", name="Import now").click()
+    visit.page.get_by_text("Imported 1 deals").wait_for()
+    visit.settle()
+    visit.screenshot("imports-after-upload")
+    assert visit.exceptions() == []
+    after = sum(float(r["credited"]) for r in _squads_csv(visit))
+    assert after - before == pytest.approx(123_456)
