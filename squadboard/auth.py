@@ -141,26 +141,3 @@ def match_email(roster: pl.DataFrame, claimed: str | None, *, verified: object =
         return Match("inactive", email=email)
     return Match("found", viewer_from(active.row(0, named=True)), email)
 
-
-# What a role may do ---------------------------------------------------------------------------
-
-
-def may_manage(viewer: Viewer) -> bool:
-    """Imports, quotas and plan settings: leaders and admins."""
-    return viewer.is_leader
-
-
-def may_confirm(
-    viewer: Viewer, *, ae_id: str, ae_manager_ids: tuple[str, ...] | list[str], claimant_id: str
-) -> str | None:
-    """Which confirmation of an overlay claim this viewer may give: "ae", "manager" or None.
-
-    Only the deal's primary AE and the AE's manager confirm; nobody confirms their own claim.
-    """
-    if viewer.rep_id == claimant_id:
-        return None
-    if viewer.rep_id == ae_id:
-        return "ae"
-    if viewer.rep_id in ae_manager_ids:
-        return "manager"
-    return None

@@ -32,9 +32,20 @@ def con() -> duckdb.DuckDBPyConnection:
     return _root(str(db.default_db_path()))
 
 
+@st.cache_data(show_spinner=False, max_entries=512)
+def _run_cached(path: str, version: int, name: str, params: tuple) -> pl.DataFrame:
+    return db.run(_root(path), name, **dict(params))
+
+
 def run(name: str, **params: object) -> pl.DataFrame:
-    """Run a named query (a cursor of its own; safe across browser sessions)."""
-    return db.run(con(), name, **params)
+    """Run a named query (a cursor of its own; safe across browser sessions).
+
+    Answers are shared by every session until the data changes: they are cached per data
+    version, which every write bumps (db.audit), so a cached answer is never stale.
+    """
+    path = str(db.default_db_path())
+    version = db.data_version(_root(path))
+    return _run_cached(path, version, name, tuple(sorted(params.items())))
 
 
 def today() -> date:
@@ -73,11 +84,11 @@ def _gate(render) -> None:
     st.stop()
 
 
-def _signed_in_user() -> tuple[str | None, object]:
-    """(email, email_verified) from st.user after an OpenID Connect sign-in."""
-    if not st.user.is_logged_in:
-        return None, None
-    return st.user.get("email"), st.user.get("email_verified")
+def _signed_in_user() -> tuple[bool, str | None, object]:
+    """(signed in?, email, email_verified) from st.user after an OpenID Connect sign-in."""
+    if not st.user.get("is_logged_in"):
+        return False, None, None
+    return True, st.user.get("email"), st.user.get("email_verified")
 
 
 def _trusted_header(name: str) -> str | None:
@@ -92,8 +103,8 @@ def viewer() -> Viewer:
     if config.mode == "demo":
         return _demo_viewer(roster.filter(pl.col("active")))
     if config.mode == "oidc":
-        email, verified = _signed_in_user()
-        if email is None and not st.user.is_logged_in:
+        signed_in, email, verified = _signed_in_user()
+        if not signed_in:
             _gate(lambda: _sign_in_screen(config))
     else:
         email, verified = _trusted_header(config.header or ""), None
@@ -257,6 +268,21 @@ def select_squad(squad_id: str) -> None:
     """Make `squad_id` the picked squad on the next run (e.g. from a click on a table row)."""
     st.session_state["squad"] = squad_id
     st.query_params["squad"] = squad_id
+
+
+_STATUS_COLOURS = {"ahead": "normal", "on track": "off", "behind": "inverse"}
+
+
+def pace_metric(where, label: str, pace: float | None, status: str | None) -> None:
+    """Pace as a metric with its status under it: green ahead, grey on track, red behind."""
+    where.metric(
+        label,
+        "–" if pace is None else f"{pace:.0%}",
+        status,
+        _STATUS_COLOURS.get(status, "off"),
+        delta_arrow="off",
+        help="attainment ÷ elapsed fraction of the period; ≥100 % ahead, ≥90 % on track",
+    )
 
 
 _DRILL_COLUMNS = {
