@@ -57,9 +57,10 @@ else:
     if squad["quota"] is None:
         st.info(f"{squad['squad']} has no base quota for {period.label}: credited revenue only.")
     cols = st.columns(5)
-    cols[0].metric("Credited", _money(squad["credited"]), f"of {_money(squad['quota'])} quota")
+    quota = f"of {_money(squad['quota'])} quota"
+    cols[0].metric("Credited", _money(squad["credited"]), quota, "off", delta_arrow="off")
     cols[1].metric("Attainment", _pct(squad["attainment"]), help="credited ÷ base quota")
-    cols[2].metric("Pace", _pct(squad["pace"]), squad["status"], delta_color="off")
+    ui.pace_metric(cols[2], "Pace", squad["pace"], squad["status"])
     cols[3].metric("Forecast", _money(squad["forecast"]), help="credited + weighted pipeline")
     cols[4].metric("Needed / week", _money(squad["needed_per_week"]))
     if squad["attainment"] is not None:
@@ -75,9 +76,10 @@ if me is None:
 st.subheader("My part" if whose == "My" else f"{me['rep']}'s part")
 place = metrics.place_in_squad(reps, rep_id)
 cols = st.columns(4)
-cols[0].metric("Credited", _money(me["credited"]), f"of {_money(me['stretch_target'])} stretch")
+stretch = f"of {_money(me['stretch_target'])} stretch"
+cols[0].metric("Credited", _money(me["credited"]), stretch, "off", delta_arrow="off")
 cols[1].metric("Attainment", _pct(me["attainment"]), help="credited ÷ stretch target")
-cols[2].metric("Pace", _pct(me["pace"]), me["status"], delta_color="off")
+ui.pace_metric(cols[2], "Pace", me["pace"], me["status"])
 cols[3].metric("Place in squad", f"{place[0]} of {place[1]}" if place else "–", help="by credited")
 if me["stretch_target"] is None:
     st.info(
@@ -113,6 +115,20 @@ if viewer.may_see_payout_of(rep_id, squad_id):
         f"× f(personal)); f: 0 below {plan.threshold:.0%}, ×{plan.accelerator:g} above 100 %, "
         f"capped at {plan.cap:.0%}",
     )
+    gaps = [
+        f"{who} ${plan.threshold * float(quota) - credited:,.0f} more"
+        for who, quota, credited in (
+            ("the squad", squad and squad["quota"], then.squad_credited),
+            ("you", me["stretch_target"], then.my_credited),
+        )
+        if quota is not None and credited < plan.threshold * float(quota)
+    ]
+    if gaps:
+        st.caption(
+            f"A part pays nothing below the {plan.threshold:.0%} threshold: "
+            + ", ".join(gaps)
+            + " to reach it."
+        )
 else:
     cols[2].metric("Payout estimate", "hidden", help="payouts: the rep and their leaders only")
 ui.deals_behind(period, as_of, rep_id=rep_id, name=f"deals_{rep_id}_{period.label}")

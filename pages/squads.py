@@ -84,7 +84,7 @@ cols[1].metric(
     "no quota" if row["attainment"] is None else f"{row['attainment']:.0%}",
     help="credited ÷ base quota",
 )
-cols[2].metric("Pace", "–" if row["pace"] is None else f"{row['pace']:.0%}", row["status"])
+ui.pace_metric(cols[2], "Pace", row["pace"], row["status"])
 cols[3].metric("Forecast", f"${float(row['forecast']):,.0f}")
 cols[4].metric(
     "Needed / week",

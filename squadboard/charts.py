@@ -83,6 +83,7 @@ def squad_trend(
             go.Scatter(
                 x=[days[-1], last],
                 y=[now, now],
+                mode="lines",
                 line=dict(width=0),
                 showlegend=False,
                 hoverinfo="skip",
@@ -92,6 +93,7 @@ def squad_trend(
             go.Scatter(
                 x=[days[-1], last],
                 y=[now, float(forecast)],
+                mode="lines",
                 name="forecast band",
                 fill="tonexty",
                 fillcolor="rgba(46, 125, 50, 0.15)",
