@@ -218,3 +218,14 @@ def test_dry_run_writes_nothing(roster):
     assert counts == {"deals": 3}
     assert roster.execute("select count(*) from deals").fetchone()[0] == 0
     assert Decimal(0) == roster.execute("select coalesce(sum(amount), 0) from deals").fetchone()[0]
+
+
+def test_a_newer_split_export_replaces_the_deals_splits_whole(roster):
+    _import(roster, ["hubspot_deals_internal.csv", "hubspot_owners.csv"])
+    _import(roster, ["hubspot_deal_splits.csv", "hubspot_owners.csv"])
+    newer = "Deal ID,hubspot_owner_id,hs_deal_split_percentage\n11223301,52001,0.75\n"
+    newer += "11223301,cy.diaz,0.25\n"
+    batch, _ = formats.load(_files("hubspot_owners.csv") + [("splits.csv", newer.encode())])
+    ingest_apply.write(roster, batch, actor="test")
+    rows = roster.execute("select rep_id, percent::double from deal_credits order by 1").fetchall()
+    assert rows == [("ann.lee", 75.0), ("cy.diaz", 25.0)]

@@ -133,8 +133,23 @@ def _write(con, batch: Batch, counts: dict[str, int], actor: str, as_of: date) -
             frame = batch.frames.get(table)
             if frame is None or frame.is_empty():
                 continue
-            columns = [r[0] for r in cur.execute(f"describe {table}").fetchall()]
-            cur.register("batch_rows", frame.select(c for c in frame.columns if c in columns))
+            types = dict(r[:2] for r in cur.execute(f"describe {table}").fetchall())
+            cur.register("batch_frame", frame.select(c for c in frame.columns if c in types))
+            cols = [c for c in frame.columns if c in types]
+            typed = ", ".join(f"{c}::{types[c]} as {c}" for c in cols)
+            whole = table == "deal_credits" and batch.replace_credits_of_deals
+            if table in KEYS and not whole:
+                # Only rows that are new or differ from what is stored are written (and kept
+                # for undo): re-importing the same export touches nothing.
+                cur.execute(
+                    f"create or replace temp table batch_rows as select {typed} from batch_frame "
+                    f"except select {', '.join(cols)} from {table}"
+                )
+            else:
+                cur.execute(
+                    f"create or replace temp table batch_rows as select {typed} from batch_frame"
+                )
+            cur.unregister("batch_frame")
             if table == "squad_members":
                 # A file of memberships is the whole history of the reps it names.
                 where = "t.rep_id in (select rep_id from batch_rows)"
@@ -152,7 +167,7 @@ def _write(con, batch: Batch, counts: dict[str, int], actor: str, as_of: date) -
             cur.execute(f"delete from {table} as t where {where}")
             cur.execute(f"insert into {table} by name select * from batch_rows")
             undo.keep_added(cur, import_id, table)
-            cur.unregister("batch_rows")
+            cur.execute("drop table batch_rows")
         undo.keep_before(cur, import_id, "pipeline_snapshots", "t.snapshot_date = ?", (as_of,))
         cur.execute("delete from pipeline_snapshots where snapshot_date = ?", [as_of])
         cur.execute(

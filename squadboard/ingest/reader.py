@@ -94,15 +94,21 @@ def sniff_delimiter(text: str) -> str:
 def read_csv_text(name: str, text: str, header_line: int = 1) -> Table:
     """Parse text whose header is on `header_line` (1-based) into a text-only frame.
 
-    Polars reads the table; each row's file line is exact even with blank lines or quoted
-    line breaks inside cells (then the standard csv module, which counts lines, reads it).
+    Polars reads the table; each row's file line is exact even with blank lines, or with
+    quoted line breaks inside cells (then the standard csv module, which counts lines, reads it).
     """
     lines = text.split("\n")
     body = "\n".join(lines[header_line - 1 :]).rstrip("\n")
-    sep = sniff_delimiter(body)
+    return _read_body(name, body.encode(), body, header_line)
+
+
+def _read_body(name: str, raw: bytes, body: str | None, header_line: int) -> Table:
+    """Polars reads `raw`; `body` is its text, decoded only when the slow path needs it."""
+    sample = body[:100_000] if body is not None else raw[:100_000].decode("utf-8", "ignore")
+    sep = sniff_delimiter(sample.replace("\r\n", "\n"))
     try:
         frame = pl.read_csv(
-            body.encode(),
+            raw,
             separator=sep,
             infer_schema=False,
             null_values=MISSING,
@@ -110,11 +116,13 @@ def read_csv_text(name: str, text: str, header_line: int = 1) -> Table:
         )
     except pl.exceptions.PolarsError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        if body.count('"') % 2:
+        if (body.count('"') if body is not None else raw.count(b'"')) % 2:
             first = "a quoted cell is never closed: is the file cut off?"
         raise Unreadable(Problem(name, None, None, f"not a readable CSV table ({first})")) from None
     multiline = any(frame[c].str.contains("\n", literal=True).any() for c in frame.columns)
-    if "\n\n" in body or multiline:
+    if multiline:
+        if body is None:
+            body = raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
         reader = csv.reader(io.StringIO(body), delimiter=sep)
         header = next(reader)
         rows, numbers = [], []
@@ -137,7 +145,10 @@ def read_csv_text(name: str, text: str, header_line: int = 1) -> Table:
         line = pl.int_range(
             header_line + 1, header_line + 1 + frame.height, dtype=pl.Int64, eager=True
         ).alias(LINE)
-    return Table(name, _tidy(frame).with_columns(line), header_line)
+    frame = _tidy(frame).with_columns(line)
+    # Polars reads a blank line as a row of nulls, which keeps the line numbers true.
+    frame = frame.filter(~pl.all_horizontal(pl.exclude(LINE).is_null()))
+    return Table(name, frame, header_line)
 
 
 def _tidy(frame: pl.DataFrame) -> pl.DataFrame:
@@ -198,6 +209,16 @@ def read_bytes(name: str, data: bytes) -> Table:
         )
     if data[:4] == b"PK\x03\x04" or name.lower().endswith((".xlsx", ".xlsm")):
         return read_excel_bytes(name, data)
+    raw = data[len(codecs.BOM_UTF8) :] if data.startswith(codecs.BOM_UTF8) else data
+    crlf = raw.count(b"\r\n")
+    plain = raw.strip() and b"\x00" not in raw[:4096] and raw.count(b"\r") == crlf
+    if plain and not raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # Fast path: UTF-8 bytes straight to Polars, no decoding round trip in Python.
+        try:
+            pl.read_csv(raw[: raw.find(b"\n") + 1 or None], infer_schema=False, n_rows=0)
+            return _read_body(name, raw.rstrip(b"\r\n"), None, 1)
+        except (pl.exceptions.ComputeError, Unreadable):
+            pass  # not UTF-8, or not parseable: the careful path below says why
     return read_csv_text(name, decode(name, data))
 
 

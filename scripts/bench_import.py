@@ -1,0 +1,107 @@
+"""Time the import of a 1,000,000-deal CRM export through the real importer.
+
+Builds a roster of 2,000 reps, writes a Salesforce-report-style CSV (owners by name, US dates,
+`$1,234.50` amounts, CRLF, the report footer), then times each step of
+`formats.load` + `apply.write` into a fresh DuckDB file, and the re-import of the same file
+(every deal updated, every before-image kept for undo).
+
+    .venv/bin/python scripts/bench_import.py [--deals 1000000] [--dir /tmp/bench_import]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from squadboard import db  # noqa: E402
+from squadboard.ingest import apply as ingest_apply  # noqa: E402
+from squadboard.ingest import formats  # noqa: E402
+
+REPS = 2_000
+FOOTER = (
+    '\r\n"Grand Totals ({n} records)"\r\n\r\n"Confidential Information - Do Not Distribute"\r\n'
+    '"Copyright (c) 2000-2026 salesforce.com, inc. All rights reserved."\r\n'
+)
+
+
+def roster(con) -> None:
+    reps = pl.DataFrame({"i": range(REPS)}).select(
+        pl.format("rep.{}", "i").alias("rep_id"),
+        pl.format("Rep Number {}", "i").alias("name"),
+        pl.format("rep.{}@bench.example", "i").alias("email"),
+    )
+    squads = pl.DataFrame({"i": range(REPS // 8)}).select(
+        pl.format("s{}", "i").alias("squad_id"), pl.format("Squad {}", "i").alias("name")
+    )
+    members = reps.select(
+        "rep_id",
+        pl.format("s{}", pl.int_range(pl.len()) // 8).alias("squad_id"),
+        pl.lit(date(2020, 1, 1)).alias("valid_from"),
+    )
+    for table, frame in (("reps", reps), ("squads", squads), ("squad_members", members)):
+        con.register("f", frame)
+        con.execute(f"insert into {table} by name select * from f")
+        con.unregister("f")
+
+
+def export(path: Path, n: int) -> None:
+    i = pl.int_range(n, eager=True)
+    stage = pl.Series(["Closed Won", "Closed Lost", "Prospecting", "Negotiation/Review"])
+    frame = pl.DataFrame({"i": i}).select(
+        pl.format("Rep Number {}", pl.col("i") % REPS).alias("Opportunity Owner"),
+        pl.format("Account {}", pl.col("i") % 50_000).alias("Account Name"),
+        pl.format("Deal {}", "i").alias("Opportunity Name"),
+        pl.col("i").map_batches(lambda s: stage.gather(s % 4)).alias("Stage"),
+        pl.format("${}.50", (pl.col("i") * 37) % 90_000 + 500).alias("Amount"),
+        ((pl.col("i") % 4).replace_strict([0, 1, 2, 3], [100, 0, 10, 80])).alias("Probability (%)"),
+        pl.format("{}/{}/2026", pl.col("i") % 12 + 1, pl.col("i") % 28 + 1).alias("Close Date"),
+        pl.format("{}/{}/2025", pl.col("i") % 12 + 1, pl.col("i") % 28 + 1).alias("Created Date"),
+        pl.format("006{}", pl.col("i").cast(pl.String).str.zfill(12)).alias("Opportunity ID"),
+    )
+    body = frame.write_csv(line_terminator="\r\n", quote_style="always")
+    path.write_bytes(b"\xef\xbb\xbf" + (body + FOOTER.format(n=n)).encode())
+
+
+def timed(label: str, fn, timings: dict):
+    """Wall-clock seconds (what a user waits) and this process's CPU seconds (all threads)."""
+    start, cpu = time.perf_counter(), time.process_time()
+    out = fn()
+    timings[label] = time.perf_counter() - start
+    print(f"  {label:28} {timings[label]:6.2f} s  (cpu {time.process_time() - cpu:5.2f} s)")
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--deals", type=int, default=1_000_000)
+    parser.add_argument("--dir", type=Path, default=Path("/tmp/bench_import"))
+    args = parser.parse_args()
+    args.dir.mkdir(parents=True, exist_ok=True)
+    csv_path, db_path = args.dir / "opportunities.csv", args.dir / "bench.duckdb"
+    db_path.unlink(missing_ok=True)
+    export(csv_path, args.deals)
+    print(f"{args.deals:,} deals, {csv_path.stat().st_size / 2**20:.0f} MB, {REPS:,} reps")
+    con = db.connect(db_path)
+    roster(con)
+    for run in ("first import", "re-import"):
+        print(run)
+        t: dict[str, float] = {}
+        data = timed("read file", csv_path.read_bytes, t)
+        batch, _ = timed("parse + validate", lambda d=data: formats.load([(csv_path.name, d)]), t)
+        assert not batch.errors, batch.errors[:5]
+        timed("resolve people + write", lambda b=batch: ingest_apply.write(
+            con, b, actor="bench", as_of=date(2026, 6, 1)), t)  # fmt: skip
+        print(f"  {'total':28} {sum(t.values()):6.2f} s")
+    deals = con.execute("select count(*) from deals").fetchone()[0]
+    print(f"deals stored: {deals:,}")
+
+
+if __name__ == "__main__":
+    main()
