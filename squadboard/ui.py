@@ -327,35 +327,53 @@ def deals_behind(
 # Tables and downloads ---------------------------------------------------------------------
 
 
+# A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
 def neutralise_formulas(frame: pl.DataFrame) -> pl.DataFrame:
-    """Text cells that a spreadsheet would run as a formula get a leading apostrophe."""
-    return frame.with_columns(
-        pl.when(pl.col(c).str.contains(r"^[=+\-@\t\r]"))
-        .then(pl.lit("'") + pl.col(c))
-        .otherwise(pl.col(c))
-        .alias(c)
+    """Text cells that a spreadsheet would run as a formula get a leading apostrophe.
+
+    Categorical and enum columns are text too; other types cannot hold a formula.
+    """
+    pattern = "^[" + "".join("\\" + c if c == "-" else c for c in FORMULA_STARTS) + "]"
+    text = [
+        c
         for c, t in frame.schema.items()
-        if t == pl.String
+        if t in (pl.String, pl.Categorical) or isinstance(t, pl.Enum)
+    ]
+    return frame.with_columns(
+        pl.when(pl.col(c).cast(pl.String).str.contains(pattern))
+        .then(pl.lit("'") + pl.col(c).cast(pl.String))
+        .otherwise(pl.col(c).cast(pl.String))
+        .alias(c)
+        for c in text
     )
+
+
+def export_files(frame: pl.DataFrame, name: str) -> dict[str, bytes]:
+    """The CSV and Excel files of a table, formulas neutralised: {file name: bytes}."""
+    safe = neutralise_formulas(frame)
+    buffer = io.BytesIO()
+    safe.write_excel(buffer, worksheet=name[:31])
+    return {f"{name}.csv": safe.write_csv().encode("utf-8-sig"), f"{name}.xlsx": buffer.getvalue()}
 
 
 def downloads(frame: pl.DataFrame, name: str) -> None:
     """CSV and Excel downloads of exactly what the table shows."""
-    safe = neutralise_formulas(frame)
+    files = export_files(frame, name)
     left, right = st.columns(2)
     left.download_button(
         "Download CSV",
-        safe.write_csv().encode("utf-8-sig"),
+        files[f"{name}.csv"],
         f"{name}.csv",
         "text/csv",
         key=f"csv_{name}",
         icon=":material/download:",
     )
-    buffer = io.BytesIO()
-    safe.write_excel(buffer, worksheet=name[:31])
     right.download_button(
         "Download Excel",
-        buffer.getvalue(),
+        files[f"{name}.xlsx"],
         f"{name}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"xlsx_{name}",

@@ -1,0 +1,253 @@
+"""Hostile input: SQL injection through every URL and query parameter, HTML and script in names,
+deal names and kudos messages, spreadsheet formulas in downloads. Nothing may run, crash, or
+change data; what was typed is shown as text."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from squadboard import claims, db, kudos, plan, ui
+from squadboard.contribution import ContributionError
+from tests.browser.conftest import pages_table
+from tests.conftest import assert_same_contents, table_contents
+
+ROOT = Path(__file__).resolve().parent.parent
+SQL = [
+    "'; drop table deals; --",
+    "x' or '1'='1",
+    "falcons'); delete from reps; --",
+    "2026-Q4'; update quotas set amount = 0; --",
+    '" or 1=1 --',
+    "$period_start",
+    "\x00",
+    "%' union select * from reps --",
+]
+# A won deal Ana has no credit on yet (one claim per person and deal).
+UNCLAIMED = """select deal_id from deals where status = 'won' and owner_id <> 'ana.souza'
+    and deal_id not in (select deal_id from deal_credits where rep_id = 'ana.souza')
+    order by deal_id limit 1"""
+HTML = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
+
+
+def url_parameters() -> list[str]:
+    """Every query parameter a page or ui.py reads from the URL."""
+    names = set()
+    for path in [ROOT / "squadboard" / "ui.py", ROOT / "app.py", *(ROOT / "pages").glob("*.py")]:
+        names |= set(re.findall(r"query_params(?:\.get\(|\[)\"(\w+)\"", path.read_text()))
+    return sorted(names)
+
+
+def test_the_url_parameters_are_found():
+    assert {"period", "squad"} <= set(url_parameters())
+
+
+# SQL injection ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", db.query_names())
+def test_every_query_parameter_binds_hostile_text_as_a_value(demo_con, name):
+    query = db.get_query(name)
+    good = {"DATE": "2026-10-01", "VARCHAR": "falcons", "INTEGER": "1", "DOUBLE": "0.5"}
+    good["BOOLEAN"] = "true"
+    base = {p.name: good[p.type] for p in query.params}
+    if "period_end" in base:
+        base["period_end"] = "2027-01-01"
+    before = table_contents(demo_con)
+    for param in query.params:
+        for payload in SQL:
+            try:
+                db.run(demo_con, name, **{**base, param.name: payload})
+            except db.QueryError as refused:  # a typed parameter refuses text: clearly
+                assert param.name in str(refused)
+            except duckdb.InvalidInputException as refused:  # the query's own value check
+                assert param.name in str(refused), f"{name}.{param.name}: {refused}"
+    assert_same_contents(before, table_contents(demo_con))
+
+
+def page_files() -> list[str]:
+    return [row[1] for row in pages_table()]
+
+
+@pytest.mark.parametrize("page", page_files())
+def test_hostile_url_parameters_on_every_page(app_env, page):
+    """Each page opened first (a shared link), as the admin, who may see everything."""
+    con = db.connect(app_env)
+    before = table_contents(con)
+    con.close()
+    for payload in [*SQL[:3], HTML]:
+        at = AppTest.from_file(str(ROOT / page), default_timeout=60)
+        at.session_state["viewer_id"] = "elena.duarte"
+        for param in url_parameters():
+            at.query_params[param] = payload
+        at.run()
+        assert not at.exception, f"{page} with {payload!r}: {at.exception}"
+        assert_no_html_from(at, payload)
+    con = db.connect(app_env)
+    assert_same_contents(before, table_contents(con))
+    con.close()
+
+
+def assert_no_html_from(at: AppTest, payload: str) -> None:
+    """Wherever hostile text is shown, it is shown as text, not HTML."""
+    for element in [*at.markdown, *at.caption, *at.title, *at.header, *at.subheader]:
+        if "<script" in element.value or "onerror" in element.value:
+            assert not getattr(element.proto, "allow_html", False), f"as HTML: {element.value!r}"
+    assert payload not in "".join(h.proto.body for h in at.get("html"))
+
+
+@pytest.mark.parametrize(
+    "give, field",
+    [
+        (
+            lambda con, text: kudos.give_kudos(
+                con,
+                "tom.becker",
+                "priya.raman",
+                "mentoring",
+                text,
+                None,
+                plan.load(con),
+                datetime(2026, 11, 23, 9),
+            ),
+            ("kudos", "message"),
+        ),
+        (
+            lambda con, text: claims.file_claim(
+                con,
+                "ana.souza",
+                con.execute(UNCLAIMED).fetchone()[0],
+                "helper",
+                text,
+                plan.load(con),
+                datetime(2026, 11, 23, 9),
+            ),
+            ("deal_credits", "note"),
+        ),
+    ],
+    ids=["kudos message", "claim note"],
+)
+def test_free_text_widgets_store_what_was_typed_and_nothing_else(demo_con, give, field):
+    table, column = field
+    counts = {t: len(f) for t, f in table_contents(demo_con).items()}
+    stored = 0
+    for payload in [*SQL[:4], HTML]:
+        try:
+            give(demo_con, payload)
+        except ContributionError:
+            continue  # e.g. the daily kudos limit: refused with a reason, nothing written
+        found = demo_con.execute(f"select {column} from {table} where {column} = ?", [payload])
+        assert found.fetchall() == [(payload.strip(),)]
+        stored += 1
+    assert stored >= 3
+    after = {t: len(f) for t, f in table_contents(demo_con).items()}
+    changed = {t for t in counts if after[t] != counts[t]}
+    assert changed <= {table, "audit_log", "meta"}
+    assert after["reps"] == counts["reps"] and after["deals"] == counts["deals"]
+
+
+# Script and HTML in names, deal names and kudos messages --------------------------------------
+
+
+def plant_hostile_rows(path: Path) -> None:
+    """A rep, a won deal and a kudos message that are all HTML and script."""
+    con = db.connect(path)
+    con.execute(
+        "insert into reps (rep_id, name, email, role, access) values (?, ?, ?, 'AE', 'rep')",
+        ["hostile.rep", f"Zed {HTML}", "hostile.rep@squadboard.example"],
+    )
+    con.execute("insert into squad_members values ('hostile.rep', 'falcons', '2026-01-01', null)")
+    con.execute(
+        "insert into deals (deal_id, source, source_id, name, account, product, owner_id, stage,"
+        " status, amount, probability, created_date, close_date) values ('native:H1', 'native',"
+        " 'H1', ?, ?, 'Atlas Core', 'hostile.rep', 'Closed Won', 'won', 1000, 1, '2026-10-01',"
+        " '2026-11-10')",
+        [f"Deal {HTML}", f'=HYPERLINK("http://evil.example","{HTML}")'],
+    )
+    con.execute(
+        "insert into kudos values ('hk1', 'tom.becker', 'hostile.rep', 'native:H1', 'mentoring',"
+        " ?, '2026-11-20 10:00')",
+        [f"Thanks {HTML}"],
+    )
+    con.close()
+
+
+@pytest.mark.parametrize("page", page_files())
+def test_html_in_names_deal_names_and_kudos_is_never_rendered_as_html(app_env, page):
+    plant_hostile_rows(app_env)
+    for viewer in ["elena.duarte", "hostile.rep"]:
+        at = AppTest.from_file(str(ROOT / page), default_timeout=60)
+        at.session_state["viewer_id"] = viewer
+        at.run()
+        if viewer == "hostile.rep" and any("for sales leaders" in e.value for e in at.error):
+            continue
+        assert not at.exception, f"{page} as {viewer}: {at.exception}"
+        assert_no_html_from(at, HTML)
+
+
+# Spreadsheet formulas in downloads -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "cell, expected",
+    [
+        ("=1+1", "'=1+1"),
+        ('=HYPERLINK("http://evil.example","x")', '\'=HYPERLINK("http://evil.example","x")'),
+        ("+1", "'+1"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("\n=1", "'\n=1"),
+        ("Acme = best", "Acme = best"),
+        ("a@b.example", "a@b.example"),
+        ("", ""),
+        (None, None),
+    ],
+)
+def test_neutralise_formulas(cell, expected):
+    frame = pl.DataFrame({"text": [cell]}, schema={"text": pl.String})
+    assert ui.neutralise_formulas(frame)["text"][0] == expected
+
+
+def test_neutralise_formulas_covers_categorical_and_leaves_numbers_alone():
+    frame = pl.DataFrame(
+        {
+            "cat": pl.Series(["=1", "ok"], dtype=pl.Categorical),
+            "enum": pl.Series(["@x", "ok"], dtype=pl.Enum(["@x", "ok"])),
+            "n": [-1, 2],
+            "d": [date(2026, 1, 1), None],
+        }
+    )
+    safe = ui.neutralise_formulas(frame)
+    assert safe["cat"].to_list() == ["'=1", "ok"]
+    assert safe["enum"].to_list() == ["'@x", "ok"]
+    assert safe["n"].to_list() == [-1, 2] and safe["d"].to_list() == [date(2026, 1, 1), None]
+
+
+def test_both_download_files_are_neutralised():
+    hostile = ['=HYPERLINK("http://evil.example","click")', "+cmd|' /C calc'!A0", "-1+1", "@SUM(1)"]
+    frame = pl.DataFrame({"deal": hostile, "amount": [1.0, 2.0, 3.0, 4.0]})
+    files = ui.export_files(frame, "deals")
+    rows = pl.read_csv(io.BytesIO(files["deals.csv"]))["deal"].to_list()
+    assert rows == ["'" + h for h in hostile]
+    with zipfile.ZipFile(io.BytesIO(files["deals.xlsx"])) as xlsx:
+        sheet = xlsx.read("xl/worksheets/sheet1.xml").decode()
+        strings = xlsx.read("xl/sharedStrings.xml").decode()
+    assert "<f>" not in sheet  # no cell is a formula
+    assert "&apos;=HYPERLINK" in strings or "'=HYPERLINK" in strings
+    assert pl.read_excel(io.BytesIO(files["deals.xlsx"]))["deal"].to_list() == rows
+
+
+def test_every_download_goes_through_ui_downloads():
+    """Pages offer files only through ui.downloads, which neutralises formulas."""
+    for path in [ROOT / "app.py", *(ROOT / "pages").glob("*.py")]:
+        assert "download_button" not in path.read_text(), f"{path.name} bypasses ui.downloads"
