@@ -300,3 +300,18 @@ def test_a_rep_is_never_offered_their_own_claim_to_confirm(app_env):
     offered = [s for s in marcus.selectbox if s.key == "claim_pick"]
     assert not offered or not any(o.startswith("Marcus Hill") for o in offered[0].options)
     assert any("My claims (" in h.value and "(0)" not in h.value for h in marcus.subheader)
+
+
+def test_two_tabs_confirming_at_the_same_moment_write_once(org):
+    credit_id = file(org)
+    other_tab = org.cursor()
+    other_tab.begin()
+    other_tab.execute(
+        "update deal_credits set ae_confirmed_by = 'a1', ae_confirmed_at = ? where credit_id = ?",
+        [NOW, credit_id],
+    )
+    with pytest.raises(ContributionError, match="someone changed this at the same moment"):
+        claims.confirm_claim(org, "a1", credit_id, NOW)
+    other_tab.rollback()
+    assert status(org, credit_id) == "pending"
+    assert audit_actions(org, credit_id) == ["file_claim"]
