@@ -1,25 +1,76 @@
-"""Import: upload Squadboard templates, see the validation report, then commit (leaders only)."""
+"""Import: upload CRM exports, quota sheets or templates; see the detected format, map the
+columns of an unknown file, read the validation report, then commit or undo (leaders only)."""
 
 import streamlit as st
 
 from squadboard import ui
-from squadboard.ingest import ImportFailed, formats
+from squadboard.ingest import ImportFailed, formats, mapping, undo
 from squadboard.ingest import apply as ingest_apply
+from squadboard.ingest.layouts import LAYOUTS
+from squadboard.ingest.quota_sheets import LONG
 
 who = ui.who()
 ui.require_leader(who)  # checked here too, not only in the navigation
 
 st.title("Import")
 st.caption(
-    "Upload one or more files. Everything is checked first; nothing is written unless every "
-    "row is valid. Templates and examples: docs/importing.md."
+    "Salesforce and HubSpot exports, the Maven CRM sample, quota sheets and Squadboard "
+    "templates. Everything is checked first; nothing is written unless every row is valid. "
+    "Formats and examples: docs/importing.md."
 )
 uploads = st.file_uploader(
     "CSV or XLSX files", type=["csv", "tsv", "txt", "xlsx"], accept_multiple_files=True
 )
+comma = st.toggle("Amounts are written 1.234,50 (decimal comma)", key="decimal_comma")
+
+
+def mapping_step(table) -> mapping.Mapping | None:
+    """Columns of a file no layout recognises: pick a saved mapping or map them here."""
+    st.warning(f"**{table.name}**: format not recognised. Map its columns once; save the mapping.")
+    stored = mapping.saved(ui.con())
+    choice = st.selectbox("Saved mapping", ["(map by hand)", *stored], key="saved_mapping")
+    if choice in stored:
+        return stored[choice]
+    kind = st.selectbox("The file holds", list(mapping.FIELDS), key="map_kind")
+    guess = mapping.guess(table, kind, [*LAYOUTS.values(), LONG])
+    options = ["", *table.columns]
+    columns = {}
+    for field, meaning in mapping.FIELDS[kind].items():
+        default = options.index(guess[field]) if guess.get(field) in options else 0
+        required = " (required)" if field in mapping.REQUIRED[kind] else ""
+        picked = st.selectbox(f"{field}{required}", options, default, key=f"map_{kind}_{field}",
+                              help=meaning)  # fmt: skip
+        if picked:
+            columns[field] = picked
+    source = st.text_input("Source system (deals are keyed by it)", "mapped", key="map_source")
+    unit = st.number_input("Amounts are in units of", 1.0, 1e6, 1.0, key="map_unit")
+    chosen = mapping.Mapping(kind, columns, source.strip().lower(), comma, unit)
+    if chosen.problems():
+        st.info("To go on: " + "; ".join(chosen.problems()))
+        return None
+    st.download_button("Download mapping (for --mapping)", chosen.to_json(), "mapping.json")
+    name = st.text_input("Save as", key="map_name")
+    if st.button("Save mapping", key="save_mapping") and name:
+        try:
+            mapping.save(ui.con(), name, chosen, who.rep_id)
+            st.success(f"Saved mapping {name!r}.")
+        except ValueError as exc:
+            st.error(str(exc))
+    return chosen
+
+
 if uploads:
     files = [(u.name, u.getvalue()) for u in uploads]
-    batch, chosen = formats.load(files, "auto", ui.current_plan().fiscal_year_start_month)
+    tables, _ = formats.read_all(files)
+    unknown = [t for t in tables if formats.detect(t) is None]
+    chosen_mapping = mapping_step(unknown[0]) if unknown else None
+    batch, chosen = formats.load(
+        files,
+        "auto",
+        ui.current_plan().fiscal_year_start_month,
+        mapping=chosen_mapping,
+        locale="de" if comma else None,
+    )
     for name, fmt in chosen.items():
         st.write(f"**{name}** — recognised as `{fmt}`")
     problems = batch.errors or ingest_apply.check(ui.con(), batch)
@@ -40,15 +91,27 @@ if uploads:
         counts = {t: f.height for t, f in batch.frames.items()}
         st.success("Valid. Ready to write: " + ", ".join(f"{n:,} {t}" for t, n in counts.items()))
         if st.button("Import now", type="primary", key="commit"):
+            progress = st.progress(0.3, "Writing in one transaction…")
             try:
-                with st.spinner("Writing…"):
-                    written = ingest_apply.write(ui.con(), batch, actor=who.rep_id)
+                written = ingest_apply.write(ui.con(), batch, actor=who.rep_id, as_of=ui.today())
             except ImportFailed as failed:
+                progress.empty()
                 st.error("Nothing was written: " + "; ".join(map(str, failed.problems[:5])))
             else:
+                progress.progress(1.0, "Done")
                 st.success("Imported " + ", ".join(f"{n:,} {t}" for t, n in written.items()))
 
 st.subheader("Import history")
+latest = undo.latest_undoable(ui.con())
+if latest is not None:
+    sure = st.checkbox(f"Undo import #{latest}: restore everything as it was before it")
+    if st.button(f"Undo import #{latest}", key="undo", disabled=not sure):
+        try:
+            undone = undo.undo(ui.con(), latest, who.rep_id)
+            st.success(f"Undid import #{latest}: " + ", ".join(
+                f"{t} −{r[0]:,} +{r[1]:,}" for t, r in undone.items()))  # fmt: skip
+        except undo.UndoRefused as exc:
+            st.info(str(exc))
 history = ui.run("import_history")
 if history.is_empty():
     st.caption("Nothing imported yet.")

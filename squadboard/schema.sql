@@ -145,6 +145,14 @@ create table if not exists import_log (
 -- What an import changed, so that undoing it is exact: 'before' holds every row the import
 -- replaced or deleted (as JSON, the row as it was), 'added' the key of every row it wrote.
 -- Written in the import's own transaction; see squadboard/ingest/undo.py.
+-- Column mappings saved from the Import page, for files no known layout recognises.
+create table if not exists import_mappings (
+    name varchar primary key,
+    mapping json not null,                  -- squadboard.ingest.mapping.Mapping as JSON
+    saved_by varchar not null,
+    saved_at timestamp not null
+);
+
 create table if not exists import_undo (
     import_id integer not null,
     table_name varchar not null,

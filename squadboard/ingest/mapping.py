@@ -12,8 +12,10 @@ import json
 import re
 from dataclasses import asdict, dataclass, field
 
+import duckdb
 import polars as pl
 
+from squadboard import db
 from squadboard.ingest import Problem
 from squadboard.ingest.reader import LINE, Table
 
@@ -184,3 +186,36 @@ def select(table: Table, mapping: Mapping) -> tuple[pl.DataFrame, list[Problem]]
     if problems:
         return pl.DataFrame(), problems
     return table.frame.select(exprs), []
+
+
+def guess(table: Table, kind: str, layouts: list[Layout]) -> dict[str, str]:
+    """A first mapping for the app to show: every field whose known label is in the header."""
+    found: dict[str, str] = {}
+    for layout in layouts:
+        if layout.kind == kind:
+            for fld, header in layout.find(table).items():
+                found.setdefault(fld, header)
+    by_key = {label_key(c): c for c in table.columns}
+    for fld in FIELDS[kind]:
+        found.setdefault(fld, by_key.get(label_key(fld), ""))
+    return {f: h for f, h in found.items() if h}
+
+
+def saved(con: duckdb.DuckDBPyConnection) -> dict[str, Mapping]:
+    cur = con.cursor()
+    rows = cur.execute("select name, mapping from import_mappings order by name").fetchall()
+    return {name: Mapping.from_json(text) for name, text in rows}
+
+
+def save(con: duckdb.DuckDBPyConnection, name: str, mapping: Mapping, actor: str) -> None:
+    """Keep a mapping under a name (replacing one of the same name), with an audit entry."""
+    if not re.fullmatch(r"[\w .-]{1,60}", name):
+        raise ValueError("name the mapping with letters, digits, spaces, dots or dashes")
+    if mapping.problems():
+        raise ValueError("; ".join(mapping.problems()))
+    with db.transaction(con) as cur:
+        cur.execute(
+            "insert or replace into import_mappings values (?, ?, ?, now()::timestamp)",
+            [name, mapping.to_json(), actor],
+        )
+        db.audit(cur, actor, "save_mapping", "import_mappings", name, mapping.to_json())
