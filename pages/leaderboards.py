@@ -77,17 +77,18 @@ with right:
             }
         ),
         hide_index=True,
-        column_config={"weight": ui.pct("Weight")},
+        column_config={"board": "Board", "weight": ui.pct("Weight")},
     )
     st.markdown("**Activity points**")
     st.dataframe(
         pl.DataFrame(
             {
-                "activity": list(contribution.ACTIVITY_KINDS),
+                "activity": [k.replace("_", " ") for k in contribution.ACTIVITY_KINDS],
                 "points": [getattr(plan, f"weight_{k}") for k in contribution.ACTIVITY_KINDS],
             }
         ),
         hide_index=True,
+        column_config={"activity": "Activity", "points": "Points"},
     )
 ui.downloads(table, f"leaderboard_{metric}_{period.label}")
 

@@ -56,7 +56,14 @@ st.dataframe(
     deals.drop("deal_id"),
     hide_index=True,
     width="stretch",
-    column_config={"deal_amount": ui.money("Deal amount"), "pool": ui.money("Pool")},
+    column_config={
+        "deal": "Deal",
+        "close_date": st.column_config.DateColumn("Closed", format="D MMM YYYY"),
+        "deal_amount": ui.money("Deal amount"),
+        "pool": ui.money("Pool"),
+        "members": "Pod members",
+        "points": st.column_config.NumberColumn("Points", format="%.1f"),
+    },
 )
 
 labels = {
@@ -82,7 +89,10 @@ st.dataframe(
     hide_index=True,
     width="stretch",
     column_config={
+        "rep": "Rep",
         "pod_role": "On the pod as",
+        "activities": "Activities",
+        "kudos": "Kudos on the deal",
         "activity_points": st.column_config.NumberColumn("Activity points", format="%.1f"),
         "kudos_points": st.column_config.NumberColumn("Kudos points", format="%.1f"),
         "points": st.column_config.NumberColumn("Points", format="%.1f"),
@@ -90,10 +100,12 @@ st.dataframe(
         "amount": ui.money("Amount", "pool × share, in whole cents"),
     },
 )
+pool = float(pod["pool"][0])
 st.caption(
-    f"Pool ${float(pod['pool'][0]):,.2f} × points ÷ {total:g} points"
+    f"Each member: pool ${pool:,.2f} × their points ÷ {total:g} pod points, rounded down to "
+    "the cent; the cents left over go one each to the largest remainders."
     if total
-    else f"No points on this deal: the pool ${float(pod['pool'][0]):,.2f} is split equally."
+    else f"Nobody has points on this deal: the pool ${pool:,.2f} is split equally."
 )
 
 by_rep = (
@@ -103,7 +115,16 @@ by_rep = (
     .sort("amount", descending=True)
 )
 st.subheader("Per rep")
-st.dataframe(by_rep, hide_index=True, column_config={"amount": ui.money("Pool shares")})
+st.dataframe(
+    by_rep,
+    hide_index=True,
+    column_config={
+        "rep": "Rep",
+        "deals": "Deals",
+        "points": st.column_config.NumberColumn("Points", format="%.1f"),
+        "amount": ui.money("Pool shares"),
+    },
+)
 ui.downloads(
     pods.drop("squad_id", "visible").with_columns(pl.col(pl.Decimal).cast(pl.Float64)),
     f"pool_shares_{period.label}",

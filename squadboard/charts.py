@@ -158,6 +158,7 @@ def board_bars(board: pl.DataFrame, value_format: str = ",.0f", top: int = 15) -
             y=list(range(rows.height)),
             customdata=labels,
             orientation="h",
+            cliponaxis=False,  # the best bar's value label may reach into the right margin
             marker_color=["#1565c0" if y else "#90a4ae" for y in you],
             texttemplate=f"%{{x:{value_format}}}",
             textposition="outside",
@@ -174,7 +175,7 @@ def board_bars(board: pl.DataFrame, value_format: str = ",.0f", top: int = 15) -
         ),
         xaxis=dict(title=None, tickformat=value_format),
         height=80 + 28 * max(rows.height, 1),
-        margin=dict(l=10, r=40, t=10, b=10),
+        margin=dict(l=10, r=80, t=10, b=10),
         showlegend=False,
     )
     return fig
