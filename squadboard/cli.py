@@ -175,7 +175,11 @@ def cmd_query(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     con = _open(args.db)
-    frame = db.run(con, args.name, **params)
+    try:
+        frame = db.run(con, args.name, **params)
+    except duckdb.InvalidInputException as exc:  # a query's own check of a parameter value
+        print(f"error: {str(exc).removeprefix('Invalid Input Error: ')}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     if args.format == "json":
         print(json.dumps(frame.to_dicts(), default=str, indent=1))
     else:

@@ -259,3 +259,14 @@ def test_the_bottom_places_are_hidden_but_you_see_where_you_stand(app_env, downl
     tom = credited.filter(pl.col("rep_id") == "tom.becker")["rank"][0]
     assert standing.loc["Credited revenue", "rank"] == tom
     assert standing.loc["Credited revenue", "of"] == credited.height
+
+
+def test_the_command_line_names_a_bad_metric_without_a_traceback(demo_copy, capsys):
+    from squadboard.cli import main
+
+    args = ["query", "leaderboard", "--db", str(demo_copy)]
+    args += ["--param", "period_start=2026-10-01", "--param", "period_end=2027-01-01"]
+    assert main([*args, "--param", "metric=nope"]) == 2
+    assert "metric must be one of credited" in capsys.readouterr().err
+    assert main([*args, "--param", "metric=assists"]) == 0
+    assert capsys.readouterr().out.startswith("rank,rep_id,rep,squad,value")
