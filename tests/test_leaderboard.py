@@ -8,6 +8,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
@@ -270,3 +272,34 @@ def test_the_command_line_names_a_bad_metric_without_a_traceback(demo_copy, caps
     assert "metric must be one of credited" in capsys.readouterr().err
     assert main([*args, "--param", "metric=assists"]) == 0
     assert capsys.readouterr().out.startswith("rank,rep_id,rep,squad,value")
+
+
+@given(
+    values=st.lists(st.integers(0, 5), min_size=1, max_size=12),
+    viewer=st.integers(0, 11),
+    naming=st.sampled_from(["anonymous", "hide_bottom", "named"]),
+    hide=st.integers(0, 6),
+)
+def test_board_naming_never_shows_a_hidden_name_and_always_shows_you(values, viewer, naming, hide):
+    people = [f"Person {chr(65 + i)}{chr(65 + i)}" for i in range(len(values))]
+    frame = pl.DataFrame(
+        {
+            "rep_id": [f"id{i}" for i in range(len(values))],
+            "rep": people,
+            "squad": ["One"] * len(values),
+            "value": [float(v) for v in values],
+        }
+    ).with_columns(rank=pl.col("value").rank("min", descending=True).cast(pl.Int32))
+    me = f"id{viewer}" if viewer < len(values) else "outsider"
+    shown = contribution.present_board(frame, me, naming, hide)
+    text = str(shown.to_dicts())
+    for i, name in enumerate(people):
+        if f"id{i}" == me:
+            assert name in text  # you always see yourself
+        elif naming == "anonymous":
+            assert name not in text and f"'id{i}'" not in text
+        elif naming == "hide_bottom" and frame["rank"][i] > len(values) - hide:
+            assert name not in text
+        else:
+            assert name in text
+    assert shown["rank"].to_list() == sorted(shown["rank"].to_list())
