@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from datetime import date, timedelta
 
 import duckdb
@@ -84,6 +85,11 @@ def _gate(render) -> None:
     st.stop()
 
 
+def plain(text: object) -> str:
+    """Text for a markdown element (title, caption, info...) that shows exactly as typed."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~=])", r"\\\1", str(text))
+
+
 def _signed_in_user() -> tuple[bool, str | None, object]:
     """(signed in?, email, email_verified) from st.user after an OpenID Connect sign-in."""
     if not st.user.get("is_logged_in"):
@@ -114,7 +120,7 @@ def viewer() -> Viewer:
     if found.viewer is None:
         _gate(lambda: _not_in_roster_screen(found, config))
     me = found.viewer
-    st.sidebar.caption(f"Signed in as **{me.name}** ({found.email}) · {me.access}")
+    st.sidebar.caption(f"Signed in as **{plain(me.name)}** ({plain(found.email)}) · {me.access}")
     if config.mode == "oidc":
         st.sidebar.button("Sign out", on_click=st.logout, icon=":material/logout:", key="sign_out")
     return me
@@ -138,12 +144,12 @@ def _no_header_screen() -> None:
 def _not_in_roster_screen(found: auth.Match, config: auth.SignIn) -> None:
     st.title("Squadboard")
     reasons = {
-        "unknown": f"You are signed in as **{found.email}**, but that address is not in "
+        "unknown": f"You are signed in as **{plain(found.email)}**, but that address is not in "
         "Squadboard's roster yet. Ask your leader to add you (the email column of the reps "
         "import).",
-        "inactive": f"The roster lists **{found.email}** as no longer active. Ask your leader "
+        "inactive": f"The roster lists **{plain(found.email)}** as no longer active. Ask your leader "
         "if that is a mistake.",
-        "unverified": f"Your sign-in provider has not verified **{found.email}**. Verify it "
+        "unverified": f"Your sign-in provider has not verified **{plain(found.email)}**. Verify it "
         "there, or ask your leader.",
         "no_email": "Your sign-in did not tell Squadboard your email address. Ask whoever runs "
         "Squadboard to request the `email` scope (docs/sign-in.md).",

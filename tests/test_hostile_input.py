@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from squadboard import claims, db, kudos, plan, ui
 from squadboard.contribution import ContributionError
-from tests.browser.conftest import pages_table
+from tests.browser.support import HTML, pages_table, plant_hostile_rows
 from tests.conftest import assert_same_contents, table_contents
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,7 +35,6 @@ SQL = [
 UNCLAIMED = """select deal_id from deals where status = 'won' and owner_id <> 'ana.souza'
     and deal_id not in (select deal_id from deal_credits where rep_id = 'ana.souza')
     order by deal_id limit 1"""
-HTML = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
 
 
 def url_parameters() -> list[str]:
@@ -155,29 +154,6 @@ def test_free_text_widgets_store_what_was_typed_and_nothing_else(demo_con, give,
 
 
 # Script and HTML in names, deal names and kudos messages --------------------------------------
-
-
-def plant_hostile_rows(path: Path) -> None:
-    """A rep, a won deal and a kudos message that are all HTML and script."""
-    con = db.connect(path)
-    con.execute(
-        "insert into reps (rep_id, name, email, role, access) values (?, ?, ?, 'AE', 'rep')",
-        ["hostile.rep", f"Zed {HTML}", "hostile.rep@squadboard.example"],
-    )
-    con.execute("insert into squad_members values ('hostile.rep', 'falcons', '2026-01-01', null)")
-    con.execute(
-        "insert into deals (deal_id, source, source_id, name, account, product, owner_id, stage,"
-        " status, amount, probability, created_date, close_date) values ('native:H1', 'native',"
-        " 'H1', ?, ?, 'Atlas Core', 'hostile.rep', 'Closed Won', 'won', 1000, 1, '2026-10-01',"
-        " '2026-11-10')",
-        [f"Deal {HTML}", f'=HYPERLINK("http://evil.example","{HTML}")'],
-    )
-    con.execute(
-        "insert into kudos values ('hk1', 'tom.becker', 'hostile.rep', 'native:H1', 'mentoring',"
-        " ?, '2026-11-20 10:00')",
-        [f"Thanks {HTML}"],
-    )
-    con.close()
 
 
 @pytest.mark.parametrize("page", page_files())

@@ -15,7 +15,6 @@ Skips, saying why, only when /usr/bin/chromium is missing (`apt-get install chro
 
 from __future__ import annotations
 
-import ast
 import os
 import secrets
 import shutil
@@ -28,28 +27,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.support import plant_hostile_rows
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
 READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 pytestmark = pytest.mark.browser
-
-
-def pages_table() -> list[tuple[str, str, str, str, str]]:
-    """app.py's PAGES table, read without running Streamlit."""
-    tree = ast.parse((ROOT / "app.py").read_text())
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == "PAGES" for t in node.targets
-        ):
-            return [tuple(row) for row in ast.literal_eval(node.value)]
-    raise AssertionError("app.py has no PAGES table")
-
-
-def url_path(file: str) -> str:
-    """The URL path Streamlit gives a page file (the default page also answers at /)."""
-    return "/" + Path(file).stem
 
 
 def _free_port() -> int:
@@ -90,19 +75,53 @@ def idp(chromium_path) -> str:
         yield f"http://localhost:{server.server_port}"
 
 
-@pytest.fixture(scope="session")
-def app_db(demo_file, tmp_path_factory) -> Path:
+def _private_db(demo_file, tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("browser") / "squadboard.duckdb"
     shutil.copy(demo_file, path)
+    plant_hostile_rows(path)  # every page is also checked for script that must not run
     return path
 
 
-@pytest.fixture(scope="session")
-def app_url(idp, app_db, tmp_path_factory) -> str:
-    port = _free_port()
-    folder = tmp_path_factory.mktemp("secrets")
+def _serve(db_path: Path, folder: Path, secrets_text: str, port: int):
+    """Start `streamlit run app.py`; returns (url, process, log file)."""
     secrets_file = folder / "secrets.toml"
-    secrets_file.write_text(
+    secrets_file.write_text(secrets_text)  # only this file: never the developer's own
+    env = {
+        **os.environ,
+        "SQUADBOARD_DB": str(db_path),
+        "SQUADBOARD_TODAY": "2026-11-23",
+        "PYTHONUNBUFFERED": "1",
+    }
+    log = (folder / "streamlit.log").open("w")
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
+    command += ["--server.address", "localhost", "--server.headless", "true"]
+    command += ["--browser.gatherUsageStats", "false", "--secrets.files", str(secrets_file)]
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://localhost:{port}"
+    try:
+        _wait_http(f"{url}/_stcore/health", 60, proc)
+    except Exception:
+        _stop(proc, log)
+        raise
+    return url, proc, log
+
+
+def _stop(proc: subprocess.Popen, log) -> None:
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+    print(Path(log.name).read_text()[-3000:])
+
+
+@pytest.fixture(scope="session")
+def app_url(idp, demo_file, tmp_path_factory) -> str:
+    """The app with OpenID Connect sign-in against `idp`."""
+    port = _free_port()
+    folder = tmp_path_factory.mktemp("oidc-app")
+    secrets_text = (
         "[auth]\n"
         f'redirect_uri = "http://localhost:{port}/oauth2callback"\n'
         f'cookie_secret = "{secrets.token_hex(32)}"\n'
@@ -110,48 +129,20 @@ def app_url(idp, app_db, tmp_path_factory) -> str:
         'client_secret = "not-a-secret"\n'
         f'server_metadata_url = "{idp}/.well-known/openid-configuration"\n'
     )
-    env = {
-        **os.environ,
-        "SQUADBOARD_DB": str(app_db),
-        "SQUADBOARD_TODAY": "2026-11-23",
-        "PYTHONUNBUFFERED": "1",
-    }
-    log = (folder / "streamlit.log").open("w")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "localhost",
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-            "--secrets.files",
-            str(secrets_file),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://localhost:{port}"
-    try:
-        _wait_http(f"{url}/_stcore/health", 60, proc)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-        print((folder / "streamlit.log").read_text()[-3000:])
+    db_path = _private_db(demo_file, tmp_path_factory)
+    url, proc, log = _serve(db_path, folder, secrets_text, port)
+    yield url
+    _stop(proc, log)
+
+
+@pytest.fixture(scope="session")
+def demo_url(chromium_path, demo_file, tmp_path_factory) -> str:
+    """The app with no sign-in configured: demo mode."""
+    folder = tmp_path_factory.mktemp("demo-app")
+    db_path = _private_db(demo_file, tmp_path_factory)
+    url, proc, log = _serve(db_path, folder, "# no sign-in: demo mode\n", _free_port())
+    yield url
+    _stop(proc, log)
 
 
 @pytest.fixture(scope="session")
@@ -172,7 +163,9 @@ class Visit:
         self.page.set_default_timeout(60_000)
         self.app_url = app_url
         self.errors: list[str] = []
+        self._hrefs: dict[str, str] | None = None
         self.page.on("console", self._console)
+        self.page.on("dialog", lambda d: (self.errors.append(f"dialog: {d.message}"), d.dismiss()))
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
 
     def _console(self, message) -> None:
@@ -197,21 +190,33 @@ class Visit:
         return self
 
     def nav_href(self, title: str) -> str | None:
-        """The URL path of the sidebar's link to a page (its home page's link is /)."""
-        view_more = self.page.get_by_test_id("stSidebarNavViewButton")
-        if view_more.count() and "more" in view_more.inner_text().lower():
-            view_more.click()
-        links = self.page.get_by_test_id("stSidebarNavLink").filter(has_text=title)
-        if links.count() == 0:
-            return None
-        href = links.first.get_attribute("href") or "/"
-        return "/" + href.removeprefix(self.app_url).lstrip("/")
+        """The URL path of the sidebar's link to a page (its home page's link is /).
+
+        Read once per visitor: the links depend only on who is signed in."""
+        if self._hrefs is None:
+            self.open("/")
+            view_more = self.page.get_by_test_id("stSidebarNavViewButton")
+            if view_more.count() and "more" in view_more.inner_text().lower():
+                view_more.click()
+            self._hrefs = {}
+            for link in self.page.get_by_test_id("stSidebarNavLink").all():
+                href = link.get_attribute("href") or "/"
+                path = "/" + href.removeprefix(self.app_url).lstrip("/")
+                self._hrefs[link.inner_text().strip()] = path
+        # A link's text starts with its icon's ligature name (e.g. "leaderboard\nSquads").
+        found = [path for text, path in self._hrefs.items() if text.split()[-1:] == [title]]
+        found += [path for text, path in self._hrefs.items() if text.endswith(title)]
+        return found[0] if found else None
 
     def screenshot(self, name: str) -> Path:
         ARTIFACTS.mkdir(exist_ok=True)
         path = ARTIFACTS / f"{name}.png"
         self.page.screenshot(path=str(path), full_page=True)
         return path
+
+    def script_ran(self) -> object:
+        """What injected script set, if any ran (tests/browser/support.py HTML)."""
+        return self.page.evaluate("window.__xss")
 
     def exceptions(self) -> list[str]:
         return self.page.locator('[data-testid="stException"]').all_inner_texts()
@@ -247,3 +252,11 @@ def signed_in(browser, app_url):
     yield get
     for visit in contexts.values():
         visit.page.context.close()
+
+
+@pytest.fixture(scope="session")
+def demo_visit(browser, demo_url):
+    """A browser in the demo-mode app (it opens as the first leader of the roster)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    yield Visit(context, demo_url)
+    context.close()

@@ -8,7 +8,8 @@ import io
 
 import pytest
 
-from tests.browser.conftest import pages_table, url_path
+from tests.browser.conftest import Visit
+from tests.browser.support import HTML, pages_table, url_path
 
 pytestmark = pytest.mark.browser
 
@@ -21,27 +22,30 @@ def _page_id(row) -> str:
     return url_path(row[1]).strip("/")
 
 
-@pytest.mark.parametrize("who", [LEADER, REP], ids=["leader", "rep"])
+@pytest.mark.parametrize("who", ["leader", "rep", "demo"])
 @pytest.mark.parametrize("row", PAGES, ids=_page_id)
-def test_every_page_renders_without_an_exception_or_console_error(signed_in, who, row):
-    section, file, title, _icon, audience = row
-    visit = signed_in(who)
-    if audience != "all" and who == REP:
-        pytest.skip("not a rep's page (the rep case is test_a_rep_typing_the_import_url_...)")
-    href = visit.open("/").nav_href(title)
-    assert href is not None, f"{title} is not in the {who} sidebar"
+def test_every_page_renders_without_an_exception_or_console_error(signed_in, demo_visit, who, row):
+    _section, _file, title, _icon, audience = row
+    if audience != "all" and who == "rep":
+        pytest.skip("not a rep's page (test_a_rep_typing_the_import_url_... covers the rep)")
+    visit = demo_visit if who == "demo" else signed_in(LEADER if who == "leader" else REP)
+    href = visit.nav_href(title)
+    assert href is not None, f"{title} is not in the {who}'s sidebar"
     visit.open(href)
-    shot = visit.screenshot(f"{_page_id(row)}-{who.split('.')[0]}")
+    shot = visit.screenshot(f"{_page_id(row)}-{who}")
     assert visit.exceptions() == [], f"{title}: exception box (screenshot {shot})"
     assert not visit.errors, f"{title}: console errors (screenshot {shot}):\n" + "\n".join(
         visit.errors
     )
-    assert "Signed in as" in visit.page.locator('[data-testid="stSidebar"]').inner_text()
+    assert visit.script_ran() is None, f"{title} ran script from the data (screenshot {shot})"
+    sidebar = visit.page.locator('[data-testid="stSidebar"]').inner_text()
+    if who == "demo":
+        assert "Demo mode" in sidebar  # on every page, so nobody mistakes it for real sign-in
+    else:
+        assert "Signed in as" in sidebar and "Demo mode" not in sidebar
 
 
 def test_the_sign_in_screen_shows_no_data(browser, app_url):
-    from tests.browser.conftest import Visit
-
     context = browser.new_context()
     visit = Visit(context, app_url).open("/imports?period=2026-Q3")
     assert visit.page.get_by_role("button", name="Sign in").is_visible()
@@ -106,3 +110,13 @@ def test_a_leader_uploads_through_the_widget_and_the_figures_change(signed_in, t
     assert visit.exceptions() == []
     after = sum(float(r["credited"]) for r in _squads_csv(visit))
     assert after - before == pytest.approx(123_456)
+
+
+def test_a_name_made_of_html_and_markdown_is_shown_as_typed(signed_in):
+    """tests/browser/support.py planted a rep whose name is HTML and script."""
+    visit = signed_in("hostile.rep@squadboard.example").open("/")
+    visit.screenshot("hostile-name")
+    sidebar = visit.page.locator('[data-testid="stSidebar"]').inner_text()
+    assert f"Zed {HTML}" in sidebar
+    assert visit.script_ran() is None
+    assert visit.page.locator('[data-testid="stSidebar"] img[src="x"]').count() == 0
