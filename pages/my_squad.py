@@ -4,7 +4,7 @@ deal worth to me? Leaders pick one of their reps to see the same view."""
 import polars as pl
 import streamlit as st
 
-from squadboard import charts, metrics, periods, ui
+from squadboard import charts, metrics, ui
 
 viewer = ui.who()
 period = ui.period_picker()
@@ -34,7 +34,7 @@ whose = "My" if rep_id == viewer.rep_id else f"{me['rep'] if me else rep_id}'s"
 
 st.title(f"{whose} squad · {squad['squad'] if squad else 'no squad'} · {period.label}")
 ui.demo_notice()
-elapsed = periods.elapsed_fraction(period, as_of)
+elapsed = metrics.elapsed(period, as_of, plan.pace_basis)
 st.caption(f"as of {as_of:%-d %b %Y} · {elapsed:.0%} of the period elapsed")
 
 

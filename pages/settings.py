@@ -29,9 +29,13 @@ LABELS = {
     "accelerator": ("Accelerator", "each point above 100 % pays this many points", "x"),
     "cap": ("Cap", "the payout factor never exceeds this", "percent"),
     "target_bonus": ("Target bonus ($ per quarter)", "paid at 100 % on both parts", "money"),
+    "pace_basis": ("Pace basis", "elapsed time in calendar days or Mon-Fri business days", ""),
     "hide_bottom_n": ("Hide bottom N", "on boards named with the bottom hidden", "int"),
 }
-CHOICES = {"board_naming": ["named", "anonymous", "hide_bottom"]}
+CHOICES = {
+    "board_naming": ["named", "anonymous", "hide_bottom"],
+    "pace_basis": ["days", "business_days"],
+}
 
 values: dict[str, object] = {}
 with st.form("plan"):

@@ -5,7 +5,7 @@ from datetime import timedelta
 import polars as pl
 import streamlit as st
 
-from squadboard import charts, periods, ui
+from squadboard import charts, metrics, ui
 
 viewer = ui.who()
 period = ui.period_picker()
@@ -15,7 +15,7 @@ picked = ui.squad_picker(squads, viewer.squad_id or (viewer.leads[0] if viewer.l
 
 st.title(f"Squads · {period.label}")
 ui.demo_notice()
-elapsed = periods.elapsed_fraction(period, as_of)
+elapsed = metrics.elapsed(period, as_of, ui.current_plan().pace_basis)
 st.caption(
     f"{period.start:%-d %b %Y} – {(period.end - timedelta(days=1)):%-d %b %Y} · "
     f"as of {as_of:%-d %b %Y} · {elapsed:.0%} of the period elapsed · "

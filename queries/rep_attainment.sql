@@ -3,7 +3,7 @@
 -- params: $period_start DATE (inclusive), $period_end DATE (exclusive), $as_of DATE (figures as of the end of this day)
 with clock as (
     select
-        elapsed_fraction($period_start, $period_end, $as_of) as elapsed,
+        plan_elapsed($period_start, $period_end, $as_of) as elapsed,
         -- the day whose squad a rep is shown in: as_of, kept inside the period
         greatest($period_start, least($as_of, $period_end - interval 1 day))::date as squad_day
 ),

@@ -1,5 +1,5 @@
 -- squad_attainment: credited revenue of each squad against its shared base quota, with pace, status, forecast and what is needed per week.
--- grain: one row per squad (every squad, with or without a quota)
+-- grain: one row per squad (every squad, with or without a quota); elapsed time on the plan's pace_basis (calendar or business days)
 -- params: $period_start DATE (inclusive), $period_end DATE (exclusive), $as_of DATE (figures as of the end of this day)
 with squad_list as (
     select squad_id, name as squad, region, manager_id from squads
@@ -26,7 +26,7 @@ pipeline as (
 
 clock as (
     select
-        elapsed_fraction($period_start, $period_end, $as_of) as elapsed,
+        plan_elapsed($period_start, $period_end, $as_of) as elapsed,
         days_left($period_start, $period_end, $as_of) as days_left
 ),
 

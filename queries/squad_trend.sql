@@ -31,7 +31,7 @@ final as (
         coalesce(
             (select sum(c.amount) from credits as c where c.close_date <= w.last_day), 0
         )::decimal(18, 2) as credited_cum,
-        ((select quota from quota) * elapsed_fraction($period_start, $period_end, w.last_day))
+        ((select quota from quota) * plan_elapsed($period_start, $period_end, w.last_day))
             ::decimal(18, 2) as expected_cum,
         (select quota from quota) as quota,
         w.last_day

@@ -2,14 +2,14 @@
 
 The named queries compute every figure on screen; this module holds what is easier in
 Python: the pace rules for a figure the page changes (a what-if), and the blended payout.
-The SQL macros elapsed_fraction / days_left / pace_status and these functions must agree;
+The SQL macros plan_elapsed / days_left / pace_status and these functions must agree;
 tests/test_metrics.py checks them against each other.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import polars as pl
 
@@ -18,6 +18,22 @@ from squadboard.plan import Plan, payout_estimate
 
 AHEAD = 1.0  # pace at or above: ahead
 ON_TRACK = 0.9  # pace at or above: on track; below: behind
+
+
+def business_days(start: date, end: date) -> int:
+    """Mon-Fri days in [start, end), as the SQL macro business_days."""
+    days = max((end - start).days, 0)
+    rest = sum(1 for k in range(days % 7) if (start + timedelta(days=k)).weekday() < 5)
+    return days // 7 * 5 + rest
+
+
+def elapsed(period: periods.Period, as_of: date, basis: str = "days") -> float:
+    """The elapsed fraction on the plan's pace basis, as the SQL macro plan_elapsed."""
+    total = business_days(period.start, period.end)
+    if basis != "business_days" or total == 0:
+        return periods.elapsed_fraction(period, as_of)
+    upto = min(max(as_of + timedelta(days=1), period.start), period.end)
+    return business_days(period.start, upto) / total
 
 
 def attainment(credited: float, quota: float | None) -> float | None:
@@ -42,8 +58,10 @@ def status(pace_: float | None) -> str | None:
     return "on track" if pace_ >= ON_TRACK else "behind"
 
 
-def expected_to_date(quota: float | None, period: periods.Period, as_of: date) -> float | None:
-    return None if quota is None else float(quota) * periods.elapsed_fraction(period, as_of)
+def expected_to_date(
+    quota: float | None, period: periods.Period, as_of: date, basis: str = "days"
+) -> float | None:
+    return None if quota is None else float(quota) * elapsed(period, as_of, basis)
 
 
 def needed_per_week(
@@ -112,7 +130,7 @@ def outlook(
     """
     if extra < 0:
         raise ValueError("a deal amount cannot be negative")
-    elapsed = periods.elapsed_fraction(period, as_of)
+    done = elapsed(period, as_of, plan.pace_basis)
     squad_credited = float(squad["credited"]) + extra if squad else 0.0
     squad_att = attainment(squad_credited, squad["quota"]) if squad else None
     my_credited = float(me["credited"]) + extra
@@ -120,10 +138,10 @@ def outlook(
     return Outlook(
         squad_credited=squad_credited,
         squad_attainment=squad_att,
-        squad_status=status(pace(squad_att, elapsed)),
+        squad_status=status(pace(squad_att, done)),
         my_credited=my_credited,
         my_attainment=my_att,
-        my_status=status(pace(my_att, elapsed)),
+        my_status=status(pace(my_att, done)),
         payout=payout(squad_att, my_att, plan, period),
     )
 

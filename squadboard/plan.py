@@ -23,6 +23,9 @@ class Plan:
     cap: float = 2.0  # payout factor never exceeds this
     target_bonus: float = 10_000.0  # per rep per quarter, at 100 % on both components
     fiscal_year_start_month: int = 1
+    # Elapsed fraction for pace and expected-to-date: calendar "days" or Mon-Fri
+    # "business_days" (the pace_basis / plan_elapsed macros in schema.sql read this key).
+    pace_basis: str = "days"
     board_naming: str = "named"  # named | anonymous | hide_bottom
     hide_bottom_n: int = 3
     # Contribution (issue #5): activity points per kind; queries/leaderboard.sql and
@@ -65,6 +68,8 @@ class Plan:
             problems.append("target bonus must not be negative")
         if not 1 <= self.fiscal_year_start_month <= 12:
             problems.append("fiscal year start month must be 1..12")
+        if self.pace_basis not in ("days", "business_days"):
+            problems.append("pace basis must be days or business_days")
         if self.board_naming not in ("named", "anonymous", "hide_bottom"):
             problems.append("board naming must be named, anonymous or hide_bottom")
         if self.hide_bottom_n < 0:

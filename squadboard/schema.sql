@@ -186,6 +186,30 @@ create or replace macro elapsed_fraction(ps, pe, as_of) as
     least(greatest(date_diff('day', ps, as_of) + 1, 0), date_diff('day', ps, pe))
     / date_diff('day', ps, pe);
 
+-- Mon-Fri days in [a, b) (b >= a): whole weeks, then the weekdays of the remaining days.
+create or replace macro business_days(a, b) as
+    (date_diff('day', a, b) // 7) * 5
+    + len(list_filter(range(date_diff('day', a, b) % 7), lambda k: (isodow(a) - 1 + k) % 7 < 5));
+
+-- The same fraction counted in business days (Mon-Fri): a weekend day adds nothing; a period
+-- without a business day falls back to calendar days.
+create or replace macro elapsed_business_fraction(ps, pe, as_of) as
+    case
+        when business_days(ps, pe) = 0 then elapsed_fraction(ps, pe, as_of)
+        else business_days(ps, least(greatest(as_of + 1, ps), pe)::date) / business_days(ps, pe)
+    end;
+
+-- The plan's pace basis (plan setting pace_basis, stored as JSON text; default 'days').
+create or replace macro pace_basis() as
+    coalesce((select trim(value, '"') from plan_settings where key = 'pace_basis'), 'days');
+
+-- The elapsed fraction every pace and expected-to-date figure uses, on the plan's basis.
+create or replace macro plan_elapsed(ps, pe, as_of) as
+    case
+        when pace_basis() = 'business_days' then elapsed_business_fraction(ps, pe, as_of)
+        else elapsed_fraction(ps, pe, as_of)
+    end;
+
 -- Whole days of the period left after as_of.
 create or replace macro days_left(ps, pe, as_of) as
     least(greatest(date_diff('day', as_of, pe) - 1, 0), date_diff('day', ps, pe));

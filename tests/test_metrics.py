@@ -107,3 +107,17 @@ def test_payouts_and_place_in_squad_on_query_rows(demo_con):
         assert size == mates.height
         assert place == 1 + mates.filter(pl.col("credited") > row["credited"]).height
     assert metrics.place_in_squad(reps, "nobody") is None
+
+
+def test_what_if_status_follows_the_business_days_basis():
+    squad, me = _rows(credited=5_500)
+    on_days = metrics.outlook(squad, me, Plan(), Q4, AS_OF)
+    on_business = metrics.outlook(squad, me, Plan(pace_basis="business_days"), Q4, AS_OF)
+    # 55 % after 54 of 92 days (pace 0.94) or 38 of 66 business days (pace 0.955): on track
+    # both ways, but the pace differs; a Saturday as_of adds nothing on business days.
+    assert metrics.elapsed(Q4, AS_OF, "business_days") == pytest.approx(38 / 66)
+    assert metrics.elapsed(Q4, date(2026, 11, 21), "business_days") == pytest.approx(
+        metrics.elapsed(Q4, date(2026, 11, 20), "business_days")
+    )
+    assert on_days.squad_status == on_business.squad_status == "on track"
+    assert metrics.business_days(date(2026, 10, 1), date(2027, 1, 1)) == 66

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from squadboard import db, periods
+from squadboard import db, metrics, periods
 
 
 @pytest.mark.parametrize(
@@ -136,3 +136,51 @@ def test_every_day_of_a_leap_year_agrees(con):
     for day, elapsed, left in got:
         assert elapsed == pytest.approx(periods.elapsed_fraction(period, day))
         assert left == periods.days_left(period, day)
+
+
+# Business days (plan setting pace_basis = business_days) -------------------------------------
+
+
+def test_business_days_in_sql_and_python_agree_on_every_day(con):
+    """Every as_of around a leap year and a February fiscal quarter, weekends included."""
+    cur = con.cursor()
+    for period in (
+        periods.Period("2024", date(2024, 1, 1), date(2025, 1, 1)),
+        periods.parse("2024-Q1", 2),
+        periods.parse("2026-11"),
+    ):
+        days = [
+            period.start - timedelta(days=3) + timedelta(days=n) for n in range(period.days + 6)
+        ]
+        got = cur.execute(
+            "select d, elapsed_business_fraction(?, ?, d), business_days(?, d + 1) "
+            "from unnest(?::date[]) t(d) order by d",
+            [period.start, period.end, period.start, days],
+        ).fetchall()
+        for day, fraction, upto in got:
+            assert fraction == pytest.approx(metrics.elapsed(period, day, "business_days")), day
+            if day >= period.start:
+                assert upto == metrics.business_days(period.start, day + timedelta(days=1))
+
+
+@pytest.mark.parametrize(
+    "as_of, done",
+    [
+        (date(2026, 10, 1), 1),  # Thursday, the first day
+        (date(2026, 10, 3), 2),  # Saturday: still Thursday and Friday
+        (date(2026, 11, 23), 38),  # Monday
+        (date(2026, 12, 31), 66),  # the last day: all 66 business days of Q4 2026
+    ],
+)
+def test_squad_attainment_paces_on_business_days_when_the_plan_says_so(con, as_of, done):
+    con.execute("""
+        insert into squads values ('s', 'S', null, null);
+        insert into quotas (kind, owner_id, period_start, period_end, amount)
+            values ('squad_base', 's', '2026-10-01', '2027-01-01', 6600);
+        insert into plan_settings values ('pace_basis', '"business_days"');
+    """)
+    q4 = periods.parse("2026-Q4")
+    row = db.run(con, "squad_attainment", **q4.params(as_of)).row(0, named=True)
+    assert float(row["expected_to_date"]) == pytest.approx(6600 * done / 66, abs=0.01)
+    trend = db.run(con, "squad_trend", period_start=q4.start, period_end=q4.end, squad_id="s")
+    assert float(trend["expected_cum"][0]) == pytest.approx(6600 * 2 / 66, abs=0.01)  # Thu, Fri

@@ -3,12 +3,13 @@ every page follows the saved plan (the fiscal year start month moves the period 
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from squadboard import db, plan
+from squadboard import db, metrics, periods, plan
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -87,3 +88,24 @@ def test_a_february_fiscal_year_moves_every_period(app_env):
     # 23 Nov 2026 with a February fiscal year: FY2026 Q4 = Nov 2026 .. Jan 2027.
     assert at.title[0].value == "Squads · 2026-Q4"
     assert at.caption[0].value.startswith("1 Nov 2026 – 31 Jan 2027")
+
+
+def test_business_days_pace_reaches_every_page(app_env):
+    at = open_settings("maya.chen")
+    at.selectbox(key="pace_basis").set_value("business_days")
+    at.button[0].click().run()
+    assert _stored(app_env)[0].pace_basis == "business_days"
+    at.switch_page("pages/squads.py").run()
+    q4, today = periods.parse("2026-Q4"), date(2026, 11, 23)
+    shown = f"{metrics.elapsed(q4, today, 'business_days'):.0%} of the period elapsed"
+    assert shown != f"{metrics.elapsed(q4, today):.0%} of the period elapsed"
+    assert shown in at.caption[0].value
+    con = db.connect(app_env)
+    try:
+        squads = db.run(con, "squad_attainment", **q4.params(today))
+    finally:
+        con.close()
+    row = squads.row(0, named=True)
+    assert float(row["expected_to_date"]) == pytest.approx(
+        float(row["quota"]) * metrics.elapsed(q4, today, "business_days"), abs=0.01
+    )
