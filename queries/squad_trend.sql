@@ -25,17 +25,22 @@ credits as (
     where squad_id = $squad_id and close_date >= $period_start and close_date < $period_end
 ),
 
+weekly as (
+    select w.week_start, w.last_day, coalesce(sum(c.amount), 0) as credited
+    from weeks as w
+    left join credits as c on c.close_date between w.week_start and w.last_day
+    group by w.week_start, w.last_day
+),
+
 final as (
     select
-        w.week_start,
-        coalesce(
-            (select sum(c.amount) from credits as c where c.close_date <= w.last_day), 0
-        )::decimal(18, 2) as credited_cum,
-        ((select quota from quota) * plan_elapsed($period_start, $period_end, w.last_day))
+        week_start,
+        (sum(credited) over (order by week_start))::decimal(18, 2) as credited_cum,
+        ((select quota from quota) * plan_elapsed($period_start, $period_end, last_day))
             ::decimal(18, 2) as expected_cum,
         (select quota from quota) as quota,
-        w.last_day
-    from weeks as w
+        last_day
+    from weekly
 )
 
 select * from final
