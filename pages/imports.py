@@ -48,7 +48,8 @@ def mapping_step(table) -> mapping.Mapping | None:
     if chosen.problems():
         st.info("To go on: " + "; ".join(chosen.problems()))
         return None
-    st.download_button("Download mapping (for --mapping)", chosen.to_json(), "mapping.json")
+    with st.expander("The mapping as a file, for `import --mapping FILE.json`"):
+        st.code(chosen.to_json(), language="json")
     name = st.text_input("Save as", key="map_name")
     if st.button("Save mapping", key="save_mapping") and name:
         try:

@@ -143,6 +143,9 @@ def cmd_import(args) -> int:
         + ", ".join(f"{n:,} {t}" for t, n in counts.items())
         + f" from {batch.rows_read:,} rows"
     )
+    if not args.dry_run:
+        changed = ", ".join(f"{n:,} {t}" for t, n in batch.changed.items())
+        print(f"new or changed: {changed or 'nothing'}")
     return EXIT_OK
 
 

@@ -49,6 +49,8 @@ class Batch:
     replace_credits_of_deals: bool = True
     # Frames that help resolve people but are not written (e.g. a Salesforce users file).
     lookups: dict[str, pl.DataFrame] = field(default_factory=dict)
+    # Rows per table that were new or differed from what was stored (set by apply.write).
+    changed: dict[str, int] = field(default_factory=dict)
 
     def add(self, table: str, frame: pl.DataFrame) -> None:
         if table not in TABLES:

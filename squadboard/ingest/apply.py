@@ -163,10 +163,20 @@ def _write(con, batch: Batch, counts: dict[str, int], actor: str, as_of: date) -
                 where = f"exists (select 1 from batch_rows as b where {match})"
             else:
                 where = "false"
+            if table == "squad_members" or whole:
+                # A whole set replaced by the very same set is left alone.
+                stored = f"select {', '.join(cols)} from {table} as t where {where}"
+                same = cur.execute(
+                    f"select not exists ({stored} except select * from batch_rows) "
+                    f"and not exists (select * from batch_rows except {stored})"
+                ).fetchone()[0]
+                if same:
+                    cur.execute("delete from batch_rows")
             undo.keep_before(cur, import_id, table, where)
             cur.execute(f"delete from {table} as t where {where}")
             cur.execute(f"insert into {table} by name select * from batch_rows")
             undo.keep_added(cur, import_id, table)
+            batch.changed[table] = cur.execute("select count(*) from batch_rows").fetchone()[0]
             cur.execute("drop table batch_rows")
         undo.keep_before(cur, import_id, "pipeline_snapshots", "t.snapshot_date = ?", (as_of,))
         cur.execute("delete from pipeline_snapshots where snapshot_date = ?", [as_of])
