@@ -134,7 +134,7 @@ def page_table() -> list[tuple[str, str, str]]:
         if isinstance(node, ast.Assign) and any(
             isinstance(t, ast.Name) and t.id == "PAGES" for t in node.targets
         ):
-            return [(f, title, who) for _, f, title, _, who in ast.literal_eval(node.value)]
+            return [(row[1], row[2], row[-1]) for row in ast.literal_eval(node.value)]
     raise RuntimeError("app.py has no PAGES table")
 
 
@@ -156,7 +156,9 @@ def pages(path: Path, anchor: date, viewer_id: str, repeat: int) -> list[dict]:
     """Each page's full server-side run (identifying the viewer, queries, charts, downloads)
     through AppTest, as a new browser session would get it."""
     import streamlit as st
-    from streamlit.testing.v1 import AppTest  # noqa: F401  (loads the loggers silenced below)
+    import streamlit.runtime.caching.cache_data_api  # noqa: F401  (loggers silenced below)
+    import streamlit.runtime.caching.cache_resource_api  # noqa: F401
+    from streamlit.testing.v1 import AppTest  # noqa: F401
 
     for name in list(logging.root.manager.loggerDict):  # AppTest outside a server says so
         if name.startswith("streamlit"):
