@@ -27,7 +27,7 @@ def _page_id(row) -> str:
 def test_every_page_renders_without_an_exception_or_console_error(signed_in, demo_visit, who, row):
     _section, _file, title, _icon, audience = row
     if audience != "all" and who == "rep":
-        pytest.skip("not a rep's page (test_a_rep_typing_the_import_url_... covers the rep)")
+        pytest.skip("not a rep's page (test_a_rep_typing_a_leader_page_url_... covers the rep)")
     visit = demo_visit if who == "demo" else signed_in(LEADER if who == "leader" else REP)
     href = visit.nav_href(title)
     assert href is not None, f"{title} is not in the {who}'s sidebar"
