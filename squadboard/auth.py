@@ -140,4 +140,3 @@ def match_email(roster: pl.DataFrame, claimed: str | None, *, verified: object =
     if active.is_empty():
         return Match("inactive", email=email)
     return Match("found", viewer_from(active.row(0, named=True)), email)
-
