@@ -62,7 +62,7 @@ def check(con: duckdb.DuckDBPyConnection, batch: Batch) -> list[Problem]:
         if frame is None or column not in frame.columns:
             continue
         known = _known(cur, batch, ref_table, ref_key)
-        unknown = sorted(set(frame[column].drop_nulls().to_list()) - known)
+        unknown = sorted(set(frame[column].drop_nulls().unique().to_list()) - known)
         noun = {"reps": "person", "squads": "squad", "deals": "deal"}[ref_table]
         problems += [
             Problem(
@@ -192,7 +192,7 @@ def _write(con, batch: Batch, counts: dict[str, int], actor: str, as_of: date) -
             cur,
             import_id,
             "pipeline_snapshots",
-            "(select * from pipeline_snapshots where snapshot_date = ?)",
+            "(select ?::date as snapshot_date)",
             (as_of,),
         )
         db.audit(

@@ -154,11 +154,9 @@ def _read_body(name: str, raw: bytes, body: str | None, header_line: int) -> Tab
 def _tidy(frame: pl.DataFrame) -> pl.DataFrame:
     """Trim names and cells; the usual spellings of 'missing' become null."""
     frame = frame.rename({c: c.strip().strip('"').strip() for c in frame.columns})
-    return frame.with_columns(
-        pl.when(pl.col(c).str.strip_chars().is_in(MISSING))
-        .then(None)
-        .otherwise(pl.col(c).str.strip_chars())
-        .alias(c)
+    stripped = frame.with_columns(pl.all().str.strip_chars())
+    return stripped.with_columns(
+        pl.when(pl.col(c).is_in(MISSING)).then(None).otherwise(pl.col(c)).alias(c)
         for c in frame.columns
     )
 

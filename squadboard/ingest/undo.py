@@ -25,7 +25,8 @@ ROW_KEYS = {
     "deal_credits": ["credit_id"],
     "activities": ["activity_id"],
     "kudos": ["kudos_id"],
-    "pipeline_snapshots": ["snapshot_date", "deal_id"],
+    # An import rewrites the whole snapshot of its day, so the day is the key of what it added.
+    "pipeline_snapshots": ["snapshot_date"],
 }
 
 
