@@ -4,6 +4,7 @@ downloads. The only module besides app.py and pages/ that imports streamlit.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import re
@@ -365,9 +366,28 @@ def export_files(frame: pl.DataFrame, name: str) -> dict[str, bytes]:
     return {f"{name}.csv": safe.write_csv().encode("utf-8-sig"), f"{name}.xlsx": buffer.getvalue()}
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def _export_cached(digest: str, name: str, _frame: pl.DataFrame) -> dict[str, bytes]:
+    return export_files(_frame, name)
+
+
+def _digest(frame: pl.DataFrame) -> str | None:
+    """A fingerprint of every row (Streamlit's own hash samples big frames)."""
+    try:
+        rows = frame.hash_rows(seed=0).to_numpy().tobytes()
+    except (pl.exceptions.PolarsError, TypeError):
+        return None
+    return hashlib.sha256(str(frame.schema).encode() + rows).hexdigest()
+
+
 def downloads(frame: pl.DataFrame, name: str) -> None:
-    """CSV and Excel downloads of exactly what the table shows."""
-    files = export_files(frame, name)
+    """CSV and Excel downloads of exactly what the table shows.
+
+    The files are made once per table content and reused by every session and rerun: writing
+    an Excel file of a big table costs seconds, fingerprinting it milliseconds.
+    """
+    digest = _digest(frame)
+    files = export_files(frame, name) if digest is None else _export_cached(digest, name, frame)
     left, right = st.columns(2)
     left.download_button(
         "Download CSV",

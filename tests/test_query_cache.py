@@ -48,3 +48,24 @@ def test_answers_are_shared_until_a_write_bumps_the_data_version(app_env):
     assert db.data_version(con) == before + 1
     after = ui.run("squad_attainment", **PERIOD)
     assert _credited(after, squad_id) == _credited(first, squad_id) + 3000
+
+
+def test_download_files_are_made_once_per_table_content(monkeypatch):
+    import polars as pl
+    import streamlit as st
+
+    st.cache_data.clear()
+    made = []
+    real = ui.export_files
+    monkeypatch.setattr(ui, "export_files", lambda f, n: made.append(n) or real(f, n))
+    big = pl.DataFrame({"rep": [f"r{i}" for i in range(150_000)], "credited": range(150_000)})
+    ui.downloads(big, "board")
+    ui.downloads(big.clone(), "board")
+    assert made == ["board"]
+    # One changed row among 150,000 (Streamlit's own hash would only sample them) is a new file.
+    changed = big.with_columns(
+        pl.when(pl.col("rep") == "r149999").then(0).otherwise(pl.col("credited")).alias("credited")
+    )
+    ui.downloads(changed, "board")
+    assert made == ["board", "board"]
+    st.cache_data.clear()
