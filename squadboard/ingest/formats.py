@@ -64,6 +64,14 @@ def _layout_parser(layout: Layout) -> Callable[[list[Table], Options], Batch]:
         batch = Batch(format=layout.name)
         for table in tables:
             mapping = layout.mapping(table)
+            missing = [f for f in layout.signature if f not in mapping.columns]
+            if missing:
+                batch.errors += [
+                    Problem(table.name, table.header_line, " / ".join(layout.aliases[f]),
+                            f"column for {f} is missing: not a {layout.name} file?")
+                    for f in missing
+                ]  # fmt: skip
+                continue
             if layout.kind == "deals" and "source_id" not in mapping.columns:
                 # A report without its Opportunity ID column: account + name stand in for it.
                 key = pl.concat_str(
