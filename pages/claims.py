@@ -128,11 +128,11 @@ st.dataframe(
     column_config=CONFIG,
 )
 
-history_of = mine["credit_id"].to_list() + theirs["credit_id"].to_list()
-if history_of:
+related = pl.concat([mine, theirs]).unique("credit_id", maintain_order=True)
+if related.height:
     labels = {
         r["credit_id"]: f"{r['rep']} · {r['deal']} · {r['status']}"
-        for r in pl.concat([mine, theirs]).unique("credit_id").iter_rows(named=True)
+        for r in related.iter_rows(named=True)
     }
     with st.expander("History of a claim"):
         pick = st.selectbox("Claim", list(labels), format_func=labels.get, key="history_pick")
