@@ -295,11 +295,15 @@ def test_a_rep_is_never_offered_their_own_claim_to_confirm(app_env):
     from squadboard import ui
 
     deal = ui.run("claimable_deals", rep_id="marcus.hill", **Q4)["deal_id"][0]
-    rules.file_claim(ui.con(), "marcus.hill", deal, "SE", "demo", Plan(), NOW)
+    credit_id = rules.file_claim(ui.con(), "marcus.hill", deal, "SE", "demo", Plan(), NOW)
     marcus = claims_page("marcus.hill")
     offered = [s for s in marcus.selectbox if s.key == "claim_pick"]
     assert not offered or not any(o.startswith("Marcus Hill") for o in offered[0].options)
     assert any("My claims (" in h.value and "(0)" not in h.value for h in marcus.subheader)
+    marcus.selectbox(key="history_pick").set_value(credit_id).run()
+    history = marcus.dataframe[-1].value  # the history of the claim picked in the expander
+    assert list(history["action"]) == ["file_claim"]
+    assert list(history["actor_name"]) == ["Marcus Hill"]
 
 
 def test_two_tabs_confirming_at_the_same_moment_write_once(org):
