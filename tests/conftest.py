@@ -5,6 +5,9 @@
   session; tests that write take `demo_copy`, a private copy.
 - `app_env`: SQUADBOARD_DB and SQUADBOARD_TODAY pointing the app at a private demo copy.
 - `table_contents(con)`: every table's rows, to prove an import changed nothing.
+
+A developer's own .streamlit/secrets.toml (say, with sign-in set up) is never read by the tests:
+they run in demo mode unless a test gives AppTest secrets of its own.
 """
 
 from __future__ import annotations
@@ -14,8 +17,11 @@ from datetime import date
 
 import polars as pl
 import pytest
+from streamlit import config as st_config
 
 from squadboard import db, demo
+
+st_config.set_option("secrets.files", [])
 
 TODAY = date(2026, 11, 23)
 TABLES = [
