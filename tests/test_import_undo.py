@@ -83,3 +83,16 @@ def test_cli_undo(demo_copy, tmp_path, capsys):
     con = db.connect(demo_copy)
     assert con.execute("select count(*) from deals where source = 'hubspot'").fetchone()[0] == 0
     con.close()
+
+
+def test_undo_is_refused_once_anything_else_was_written_after_the_import(demo_con):
+    from squadboard import plan
+
+    imported = _import(demo_con, "deals.csv", DEALS.format(a=1000))
+    plan.save(demo_con, plan.Plan(target_bonus=12_000.0), actor="elena.duarte")
+    before = _data(demo_con)
+    with pytest.raises(
+        undo.UndoRefused, match=r"save_plan by elena.duarte.*Import a corrected file"
+    ):
+        undo.undo(demo_con, imported, "maya.chen")
+    assert_same_contents(before, _data(demo_con))

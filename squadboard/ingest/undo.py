@@ -87,6 +87,28 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int, actor: str) -> dict[str
         raise UndoRefused(
             f"import #{latest} came after #{import_id}: undo #{latest} first, newest first"
         )
+    later = cur.execute(
+        """
+        select a.action, a.actor, a.at_time
+        from audit_log as a
+        where a.audit_id > (
+                select max(audit_id) from audit_log where action = 'import' and entity_id = ?
+            )
+            and a.action <> 'undo_import'
+            and not (
+                a.action = 'import'
+                and a.entity_id in (select import_id::varchar from import_log where undone_at is not null)
+            )
+        order by a.audit_id
+        """,
+        [str(import_id)],
+    ).fetchall()
+    if later:
+        action, who, at = later[0]
+        raise UndoRefused(
+            f"{len(later)} change(s) were made after import #{import_id} (first: {action} by {who} "
+            f"at {at:%Y-%m-%d %H:%M}); undoing it could overwrite them. Import a corrected file instead."
+        )
     counts: dict[str, list[int]] = {}
     with db.transaction(con) as cur:
         for table in reversed(list(ROW_KEYS)):
