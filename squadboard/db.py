@@ -6,6 +6,7 @@ stream and a connection cannot serve two threads at once.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from collections.abc import Iterator
@@ -69,20 +70,24 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             f"this database has schema version {found}, newer than this Squadboard "
             f"({SCHEMA_VERSION}); upgrade Squadboard"
         )
-    if found == SCHEMA_VERSION:
-        return
+    schema = SCHEMA_FILE.read_text()
+    digest = hashlib.sha256(schema.encode()).hexdigest()
     cur = con.cursor()
+    if found == SCHEMA_VERSION:
+        stored = cur.execute("select value from meta where key = 'schema_sha256'").fetchone()
+        if stored and stored[0] == digest:
+            return
     cur.begin()
     try:
-        if found is None:
-            cur.execute(SCHEMA_FILE.read_text())
-        else:
+        if found is not None:
             for version in range(found + 1, SCHEMA_VERSION + 1):
                 cur.execute(MIGRATIONS[version])
-            # Views and macros are re-created so that they always match this code.
-            cur.execute(SCHEMA_FILE.read_text())
+        # Tables are created if missing; views and macros are re-created, so that a file always
+        # matches the code that opens it (schema.sql is idempotent).
+        cur.execute(schema)
         cur.execute(
-            "insert or replace into meta values ('schema_version', ?)", [str(SCHEMA_VERSION)]
+            "insert or replace into meta values ('schema_version', ?), ('schema_sha256', ?)",
+            [str(SCHEMA_VERSION), digest],
         )
         cur.commit()
     except BaseException:

@@ -86,3 +86,13 @@ def test_a_newer_file_is_refused_with_a_clear_message(tmp_path):
 def test_the_schema_refuses_impossible_rows(con, sql):
     with pytest.raises(duckdb.ConstraintException):
         con.execute(sql)
+
+
+def test_a_file_made_by_an_older_build_of_the_same_version_gets_new_views_and_macros(tmp_path):
+    path = tmp_path / "s.duckdb"
+    con = db.connect(path)
+    con.execute("drop view confirmed_overlay")
+    con.execute("update meta set value = 'older' where key = 'schema_sha256'")
+    con.close()
+    again = db.connect(path)
+    assert again.execute("select count(*) from confirmed_overlay").fetchone() == (0,)
