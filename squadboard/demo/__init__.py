@@ -9,179 +9,36 @@ fiscal quarter up to `today`, the four quarters before it, and open deals into t
 
 from __future__ import annotations
 
-import hashlib
 import json
-import math
 import random
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import duckdb
 import polars as pl
 
 from squadboard import db, periods
-
-PRODUCTS = ["Atlas Core", "Atlas Analytics", "Beacon Sync", "Beacon Edge", "Compass Suite"]
-PRODUCT_SIZE = {
-    "Atlas Core": 14_000,
-    "Atlas Analytics": 26_000,
-    "Beacon Sync": 9_000,
-    "Beacon Edge": 38_000,
-    "Compass Suite": 60_000,
-}
-# Stage, probability; the last open stage before closing is Negotiation/Review.
-OPEN_STAGES = [
-    ("Prospecting", 0.10),
-    ("Qualification", 0.20),
-    ("Needs Analysis", 0.25),
-    ("Proposal/Price Quote", 0.60),
-    ("Negotiation/Review", 0.80),
-]
-KUDOS_CATEGORIES = ["helped close", "mentoring", "shared insight", "jumped on a call", "onboarding"]
-KUDOS_MESSAGES = {
-    "helped close": [
-        "Thanks for the pricing rescue on {acct}!",
-        "Couldn't have closed {acct} without you.",
-    ],
-    "mentoring": [
-        "Our call on discovery questions changed how I run first meetings.",
-        "Thanks for the deal review coaching this week.",
-    ],
-    "shared insight": [
-        "Your competitor notes on {acct} saved me hours.",
-        "The objection-handling doc is gold.",
-    ],
-    "jumped on a call": [
-        "Jumped on the {acct} call with ten minutes' notice. Legend.",
-        "Thanks for covering the demo!",
-    ],
-    "onboarding": [
-        "Thanks for showing me the ropes in my first weeks.",
-        "Your shadowing sessions made ramp-up so much easier.",
-    ],
-}
-ACCOUNT_A = [
-    "North",
-    "Blue",
-    "Silver",
-    "Iron",
-    "Bright",
-    "Cedar",
-    "Harbor",
-    "Summit",
-    "Quartz",
-    "Maple",
-    "Nova",
-    "Pioneer",
-]
-ACCOUNT_B = [
-    "wind Labs",
-    "stone Health",
-    "field Logistics",
-    "peak Retail",
-    "bridge Capital",
-    "line Energy",
-    "works Media",
-    "gate Foods",
-]
-
-
-@dataclass
-class Person:
-    rep_id: str
-    name: str
-    role: str = "AE"
-    access: str = "rep"
-    squad: str | None = None
-    perf: float = 0.85  # won revenue / stretch target, on average
-    hire_date: date = date(2021, 3, 1)
-    skill: str | None = None  # product they sell best
-
-
-SQUADS = [
-    ("falcons", "Falcons", "East", 1.12),
-    ("orcas", "Orcas", "West", 0.70),
-    ("lynx", "Lynx", "Central", 0.88),
-    ("ravens", "Ravens", "EMEA", 1.08),
-]
-
-# (name, squad, role, perf) — managers lead the squad named; the admin has no squad.
-PEOPLE = [
-    ("Maya Chen", "falcons", "manager", None),
-    ("Priya Raman", "falcons", "AE", 1.75),
-    ("Diego Alvarez", "falcons", "AE", 0.95),
-    ("Hannah Kim", "falcons", "AE", 0.9),
-    ("Owen Price", "falcons", "AE", 0.85),
-    ("Zoe Laurent", "falcons", "AE", 0.9),
-    ("Marcus Hill", "falcons", "SE", None),
-    ("Rafael Costa", "orcas", "manager", None),
-    ("Tom Becker", "orcas", "AE", 0.3),
-    ("Jonas Weber", "orcas", "AE", 0.8),
-    ("Grace Okoro", "orcas", "AE", 0.85),
-    ("Ivan Petrov", "orcas", "AE", 0.75),
-    ("Chloe Martin", "orcas", "AE", 0.9),
-    ("Nadia Haddad", "orcas", "SE", None),
-    ("Ben Carter", "lynx", "manager", None),
-    ("Leo Martins", "lynx", "AE", 0.8),
-    ("Aisha Bello", "lynx", "AE", 0.95),
-    ("Kenji Sato", "lynx", "AE", 0.85),
-    ("Emma Novak", "lynx", "AE", 0.9),
-    ("Sam Okafor", "lynx", "AE", 0.0),
-    ("Lucy Walsh", "lynx", "CSM", None),
-    ("Sofia Rossi", "ravens", "manager", None),
-    ("Ana Souza", "ravens", "AE", 0.35),
-    ("Felix Braun", "ravens", "AE", 0.95),
-    ("Mei Lin", "ravens", "AE", 0.9),
-    ("Omar Farouk", "ravens", "AE", 0.85),
-    ("Julia Nowak", "ravens", "AE", 0.9),
-    ("Ravi Iyer", "ravens", "specialist", None),
-    ("Elena Duarte", None, "manager", None),  # VP Sales, Squadboard admin
-]
-
-STRETCH_TARGET = 150_000
-SQUAD_QUOTA_SHARE = 0.95  # squad base quota = 0.95 x the sum of its AEs' stretch targets
-
-
-def _rep_id(name: str) -> str:
-    return name.lower().replace(" ", ".")
-
-
-def _email(name: str) -> str:
-    return f"{_rep_id(name)}@squadboard.example"
-
-
-def _stable_id(*parts: object) -> str:
-    return hashlib.sha1("|".join(map(str, parts)).encode()).hexdigest()[:16]
-
-
-def _people(rng: random.Random, today: date) -> list[Person]:
-    out = []
-    for name, squad, role, perf in PEOPLE:
-        p = Person(_rep_id(name), name, role=role, squad=squad)
-        if role == "manager":
-            p.access = "admin" if squad is None else "leader"
-        if perf is not None:
-            p.perf = perf
-        p.hire_date = date(2018 + rng.randrange(6), rng.randrange(1, 13), 1)
-        p.skill = rng.choice(PRODUCTS)
-        out.append(p)
-    by_id = {p.rep_id: p for p in out}
-    by_id["sam.okafor"].hire_date = today - timedelta(days=16)
-    by_id["priya.raman"].skill = "Compass Suite"
-    by_id["tom.becker"].skill = "Beacon Sync"
-    return out
-
-
-def _amount(rng: random.Random, product: str) -> float:
-    base = PRODUCT_SIZE[product]
-    return round(base * math.exp(rng.gauss(0, 0.45)) / 100) * 100
+from squadboard.demo.cast import (
+    ACCOUNT_A,
+    ACCOUNT_B,
+    OPEN_STAGES,
+    PRODUCTS,
+    SQUAD_QUOTA_SHARE,
+    SQUADS,
+    STRETCH_TARGET,
+    Person,
+    cast_people,
+    deal_amount,
+    email_of,
+    stable_id,
+)
+from squadboard.demo.parts import confirmations, credit_row, kudos_rows, snapshot_rows
 
 
 def generate(seed: int = 7, today: date | None = None) -> dict[str, pl.DataFrame]:
     """Build every table's rows as Polars frames; nothing is written here."""
     today = today or date.today()
     rng = random.Random(seed)
-    people = _people(rng, today)
+    people = cast_people(rng, today)
     by_id = {p.rep_id: p for p in people}
     aes = [p for p in people if p.role == "AE"]
     overlay_people = [p for p in people if p.role in ("SE", "specialist", "CSM")]
@@ -224,7 +81,7 @@ def generate(seed: int = 7, today: date | None = None) -> dict[str, pl.DataFrame
         nonlocal deal_no
         deal_no += 1
         product = owner.skill if rng.random() < 0.45 else rng.choice(PRODUCTS)
-        amount = _amount(rng, product)
+        amount = deal_amount(rng, product)
         cycle = rng.randint(21, 100)
         created = min(close - timedelta(days=cycle), today - timedelta(days=rng.randint(1, 20)))
         acct = rng.choice(accounts)
@@ -312,18 +169,18 @@ def generate(seed: int = 7, today: date | None = None) -> dict[str, pl.DataFrame
             co = rng.choice(peers)
             mine = rng.choice([60, 50, 70])
             for rep, pct in ((owner, mine), (co, 100 - mine)):
-                credits.append(_credit(d, rep.rep_id, "revenue", pct, "AE", None))
+                credits.append(credit_row(d, rep.rep_id, "revenue", pct, "AE", None))
         if d["status"] == "won" and d["amount"] >= 15_000 and rng.random() < 0.5:
             helper = rng.choice(overlay_people)
             pct = {"SE": 10, "specialist": 5, "CSM": 5}[helper.role]
             credits.append(
-                _credit(
+                credit_row(
                     d,
                     helper.rep_id,
                     "overlay",
                     pct,
                     helper.role,
-                    _confirmations(rng, d, owner, helper, by_id, today, current),
+                    confirmations(rng, d, owner, helper, by_id, today, current),
                 )
             )
         if (
@@ -334,13 +191,13 @@ def generate(seed: int = 7, today: date | None = None) -> dict[str, pl.DataFrame
         ):
             ana = by_id["ana.souza"]
             credits.append(
-                _credit(
+                credit_row(
                     d,
                     ana.rep_id,
                     "overlay",
                     5,
                     "helper",
-                    _confirmations(rng, d, owner, ana, by_id, today, current),
+                    confirmations(rng, d, owner, ana, by_id, today, current),
                 )
             )
         end = min(close, today)
@@ -378,7 +235,7 @@ def generate(seed: int = 7, today: date | None = None) -> dict[str, pl.DataFrame
                     )
                 )
 
-    kudos = _kudos(rng, people, by_id, deals, start_all, today)
+    kudos = kudos_rows(rng, people, by_id, deals, start_all, today)
 
     # Self-set goals: most AEs set one for this quarter, some already for the next.
     for ae in aes:
@@ -392,7 +249,7 @@ def generate(seed: int = 7, today: date | None = None) -> dict[str, pl.DataFrame
             quotas.append(("rep_goal", ae.rep_id, next_q.start, next_q.end, goal))
     quotas.append(("rep_stretch", "sam.okafor", current.start, current.end, 60_000))
 
-    snapshots = _snapshots(deals, start_all, today)
+    snapshots = snapshot_rows(deals, start_all, today)
 
     return {
         "squads": pl.DataFrame(
@@ -413,7 +270,7 @@ def generate(seed: int = 7, today: date | None = None) -> dict[str, pl.DataFrame
                 {
                     "rep_id": p.rep_id,
                     "name": p.name,
-                    "email": _email(p.name),
+                    "email": email_of(p.name),
                     "role": p.role,
                     "access": p.access,
                     "hire_date": p.hire_date,
@@ -437,146 +294,13 @@ def generate(seed: int = 7, today: date | None = None) -> dict[str, pl.DataFrame
         "deals": pl.DataFrame(deals, infer_schema_length=None),
         "deal_credits": pl.DataFrame(credits, infer_schema_length=None),
         "activities": pl.DataFrame(
-            [(_stable_id("a", i, *a), *a) for i, a in enumerate(activities)],
+            [(stable_id("a", i, *a), *a) for i, a in enumerate(activities)],
             schema=["activity_id", "rep_id", "deal_id", "kind", "activity_date"],
             orient="row",
         ),
         "kudos": pl.DataFrame(kudos, infer_schema_length=None),
         "pipeline_snapshots": snapshots,
     }
-
-
-def _credit(d: dict, rep_id: str, kind: str, pct: float, role: str, confirm: dict | None) -> dict:
-    row = {
-        "credit_id": _stable_id(d["deal_id"], rep_id, kind),
-        "deal_id": d["deal_id"],
-        "rep_id": rep_id,
-        "credit_type": kind,
-        "percent": float(pct),
-        "deal_role": role,
-        "note": None,
-        "claimed_by": None,
-        "claimed_at": None,
-        "ae_confirmed_by": None,
-        "ae_confirmed_at": None,
-        "manager_confirmed_by": None,
-        "manager_confirmed_at": None,
-        "rejected_by": None,
-        "rejected_at": None,
-        "rejected_reason": None,
-    }
-    row.update(confirm or {})
-    return row
-
-
-def _confirmations(rng, d, owner, claimant, by_id, today, current) -> dict:
-    """Past quarters: settled. This quarter: some confirmed, some half-way, some pending."""
-    claimed = datetime.combine(
-        min(d["close_date"] + timedelta(days=1), today), datetime.min.time()
-    ).replace(hour=10)
-    manager = next(
-        (p for p in by_id.values() if p.role == "manager" and p.squad == owner.squad), None
-    )
-    out = {
-        "claimed_by": claimant.rep_id,
-        "claimed_at": claimed,
-        "note": f"{claimant.role} support on {d['account']}",
-    }
-    roll = rng.random()
-    in_current = current.contains(d["close_date"])
-    if not in_current or roll < 0.55:
-        if not in_current and roll > 0.96:
-            out.update(
-                rejected_by=owner.rep_id,
-                rejected_at=claimed + timedelta(days=1),
-                rejected_reason="Not involved in this deal",
-            )
-            return out
-        out.update(
-            ae_confirmed_by=owner.rep_id,
-            ae_confirmed_at=claimed + timedelta(hours=5),
-            manager_confirmed_by=manager.rep_id if manager else None,
-            manager_confirmed_at=claimed + timedelta(days=1, hours=2),
-        )
-    elif roll < 0.8:
-        out.update(ae_confirmed_by=owner.rep_id, ae_confirmed_at=claimed + timedelta(hours=5))
-    return out
-
-
-def _kudos(rng, people, by_id, deals, start, today) -> list[dict]:
-    givers = [p for p in people if p.squad is not None]
-    won = [d for d in deals if d["status"] == "won"]
-    out = []
-    day = start
-    while day <= today:
-        for _ in range(rng.choices([0, 1, 2, 3], [2, 4, 3, 1])[0]):
-            giver = rng.choice(givers)
-            if rng.random() < 0.3:
-                receiver = by_id["ana.souza"]
-            elif rng.random() < 0.15:
-                receiver = by_id["priya.raman"]
-            else:
-                receiver = rng.choice(givers)
-            if receiver is giver:
-                continue
-            category = rng.choices(KUDOS_CATEGORIES, [3, 2, 2, 2, 1])[0]
-            if receiver.rep_id == "ana.souza":
-                category = rng.choice(["helped close", "mentoring", "jumped on a call"])
-            deal = rng.choice(won) if rng.random() < 0.4 and won else None
-            acct = deal["account"] if deal else "that account"
-            message = rng.choice(KUDOS_MESSAGES[category]).format(acct=acct)
-            at = datetime.combine(day, datetime.min.time()).replace(
-                hour=rng.randint(8, 18), minute=rng.randrange(60)
-            )
-            out.append(
-                {
-                    "kudos_id": _stable_id("k", len(out), giver.rep_id, receiver.rep_id, at),
-                    "from_rep": giver.rep_id,
-                    "to_rep": receiver.rep_id,
-                    "deal_id": deal["deal_id"] if deal else None,
-                    "category": category,
-                    "message": message,
-                    "given_at": at,
-                }
-            )
-        day += timedelta(days=1)
-    return out
-
-
-def _snapshots(deals: list[dict], start: date, today: date) -> pl.DataFrame:
-    """Open pipeline every Monday: a deal is open from its creation until it closed."""
-    rows = []
-    monday = start - timedelta(days=start.weekday())
-    while monday <= today:
-        for d in deals:
-            closed_before = d["status"] != "open" and d["close_date"] <= monday
-            if d["created_date"] > monday or closed_before:
-                continue
-            if d["status"] == "open":
-                stage, prob = d["stage"], d["probability"]
-            else:  # reconstruct how far along the deal was that week
-                life = max((d["close_date"] - d["created_date"]).days, 1)
-                progress = (monday - d["created_date"]).days / life
-                stage, prob = OPEN_STAGES[
-                    min(int(progress * len(OPEN_STAGES)), len(OPEN_STAGES) - 1)
-                ]
-            rows.append(
-                (monday, d["deal_id"], d["owner_id"], stage, d["amount"], prob, d["close_date"])
-            )
-        monday += timedelta(days=7)
-    return pl.DataFrame(
-        rows,
-        schema=[
-            "snapshot_date",
-            "deal_id",
-            "owner_id",
-            "stage",
-            "amount",
-            "probability",
-            "close_date",
-        ],
-        orient="row",
-    )
 
 
 def load(
