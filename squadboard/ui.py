@@ -4,8 +4,6 @@ downloads. The only module besides app.py and pages/ that imports streamlit.
 
 from __future__ import annotations
 
-import hashlib
-import io
 import os
 import re
 from datetime import date, timedelta
@@ -16,6 +14,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from squadboard import auth, db, demo, periods, plan
+from squadboard.exports import export_files, fingerprint
 
 LEADERS = auth.LEADERS
 
@@ -334,50 +333,9 @@ def deals_behind(
 # Tables and downloads ---------------------------------------------------------------------
 
 
-# A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection").
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
-
-
-def neutralise_formulas(frame: pl.DataFrame) -> pl.DataFrame:
-    """Text cells that a spreadsheet would run as a formula get a leading apostrophe.
-
-    Categorical and enum columns are text too; other types cannot hold a formula.
-    """
-    pattern = "^[" + "".join("\\" + c if c == "-" else c for c in FORMULA_STARTS) + "]"
-    text = [
-        c
-        for c, t in frame.schema.items()
-        if t in (pl.String, pl.Categorical) or isinstance(t, pl.Enum)
-    ]
-    return frame.with_columns(
-        pl.when(pl.col(c).cast(pl.String).str.contains(pattern))
-        .then(pl.lit("'") + pl.col(c).cast(pl.String))
-        .otherwise(pl.col(c).cast(pl.String))
-        .alias(c)
-        for c in text
-    )
-
-
-def export_files(frame: pl.DataFrame, name: str) -> dict[str, bytes]:
-    """The CSV and Excel files of a table, formulas neutralised: {file name: bytes}."""
-    safe = neutralise_formulas(frame)
-    buffer = io.BytesIO()
-    safe.write_excel(buffer, worksheet=name[:31])
-    return {f"{name}.csv": safe.write_csv().encode("utf-8-sig"), f"{name}.xlsx": buffer.getvalue()}
-
-
 @st.cache_data(show_spinner=False, max_entries=32)
 def _export_cached(digest: str, name: str, _frame: pl.DataFrame) -> dict[str, bytes]:
     return export_files(_frame, name)
-
-
-def _digest(frame: pl.DataFrame) -> str | None:
-    """A fingerprint of every row (Streamlit's own hash samples big frames)."""
-    try:
-        rows = frame.hash_rows(seed=0).to_numpy().tobytes()
-    except (pl.exceptions.PolarsError, TypeError):
-        return None
-    return hashlib.sha256(str(frame.schema).encode() + rows).hexdigest()
 
 
 def downloads(frame: pl.DataFrame, name: str) -> None:
@@ -386,7 +344,7 @@ def downloads(frame: pl.DataFrame, name: str) -> None:
     The files are made once per table content and reused by every session and rerun: writing
     an Excel file of a big table costs seconds, fingerprinting it milliseconds.
     """
-    digest = _digest(frame)
+    digest = fingerprint(frame)
     files = export_files(frame, name) if digest is None else _export_cached(digest, name, frame)
     left, right = st.columns(2)
     left.download_button(

@@ -15,7 +15,7 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from squadboard import claims, db, kudos, plan, ui
+from squadboard import claims, db, exports, kudos, plan
 from squadboard.contribution import ContributionError
 from tests.browser.support import HTML, pages_table, plant_hostile_rows
 from tests.conftest import assert_same_contents, table_contents
@@ -191,7 +191,7 @@ def test_html_in_names_deal_names_and_kudos_is_never_rendered_as_html(app_env, p
 )
 def test_neutralise_formulas(cell, expected):
     frame = pl.DataFrame({"text": [cell]}, schema={"text": pl.String})
-    assert ui.neutralise_formulas(frame)["text"][0] == expected
+    assert exports.neutralise_formulas(frame)["text"][0] == expected
 
 
 def test_neutralise_formulas_covers_categorical_and_leaves_numbers_alone():
@@ -203,7 +203,7 @@ def test_neutralise_formulas_covers_categorical_and_leaves_numbers_alone():
             "d": [date(2026, 1, 1), None],
         }
     )
-    safe = ui.neutralise_formulas(frame)
+    safe = exports.neutralise_formulas(frame)
     assert safe["cat"].to_list() == ["'=1", "ok"]
     assert safe["enum"].to_list() == ["'@x", "ok"]
     assert safe["n"].to_list() == [-1, 2] and safe["d"].to_list() == [date(2026, 1, 1), None]
@@ -212,7 +212,7 @@ def test_neutralise_formulas_covers_categorical_and_leaves_numbers_alone():
 def test_both_download_files_are_neutralised():
     hostile = ['=HYPERLINK("http://evil.example","click")', "+cmd|' /C calc'!A0", "-1+1", "@SUM(1)"]
     frame = pl.DataFrame({"deal": hostile, "amount": [1.0, 2.0, 3.0, 4.0]})
-    files = ui.export_files(frame, "deals")
+    files = exports.export_files(frame, "deals")
     rows = pl.read_csv(io.BytesIO(files["deals.csv"]))["deal"].to_list()
     assert rows == ["'" + h for h in hostile]
     with zipfile.ZipFile(io.BytesIO(files["deals.xlsx"])) as xlsx:

@@ -1,0 +1,48 @@
+"""Downloads of tables: CSV and Excel files that a spreadsheet cannot run as formulas. Pure."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+
+import polars as pl
+
+# A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def neutralise_formulas(frame: pl.DataFrame) -> pl.DataFrame:
+    """Text cells that a spreadsheet would run as a formula get a leading apostrophe.
+
+    Categorical and enum columns are text too; other types cannot hold a formula.
+    """
+    pattern = "^[" + "".join("\\" + c if c == "-" else c for c in FORMULA_STARTS) + "]"
+    text = [
+        c
+        for c, t in frame.schema.items()
+        if t in (pl.String, pl.Categorical) or isinstance(t, pl.Enum)
+    ]
+    return frame.with_columns(
+        pl.when(pl.col(c).cast(pl.String).str.contains(pattern))
+        .then(pl.lit("'") + pl.col(c).cast(pl.String))
+        .otherwise(pl.col(c).cast(pl.String))
+        .alias(c)
+        for c in text
+    )
+
+
+def export_files(frame: pl.DataFrame, name: str) -> dict[str, bytes]:
+    """The CSV and Excel files of a table, formulas neutralised: {file name: bytes}."""
+    safe = neutralise_formulas(frame)
+    buffer = io.BytesIO()
+    safe.write_excel(buffer, worksheet=name[:31])
+    return {f"{name}.csv": safe.write_csv().encode("utf-8-sig"), f"{name}.xlsx": buffer.getvalue()}
+
+
+def fingerprint(frame: pl.DataFrame) -> str | None:
+    """A fingerprint of every row (Streamlit's own hash samples big frames)."""
+    try:
+        rows = frame.hash_rows(seed=0).to_numpy().tobytes()
+    except (pl.exceptions.PolarsError, TypeError):
+        return None
+    return hashlib.sha256(str(frame.schema).encode() + rows).hexdigest()
