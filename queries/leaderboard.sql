@@ -4,12 +4,6 @@
 -- Weights come from plan_settings with the defaults of squadboard/plan.py (a missing row is the default).
 with setting as (
     select
-        coalesce(max(case when key = 'weight_call' then value::double end), 1.0) as w_call,
-        coalesce(max(case when key = 'weight_email' then value::double end), 0.5) as w_email,
-        coalesce(max(case when key = 'weight_meeting' then value::double end), 2.0) as w_meeting,
-        coalesce(max(case when key = 'weight_demo' then value::double end), 3.0) as w_demo,
-        coalesce(max(case when key = 'weight_solution_doc' then value::double end), 3.0)
-            as w_solution_doc,
         coalesce(max(case when key = 'contribution_credited' then value::double end), 0.30)
             as c_credited,
         coalesce(max(case when key = 'contribution_assists' then value::double end), 0.20)
@@ -107,16 +101,9 @@ overlay as (
 activity as (
     select
         a.rep_id,
-        sum(
-            case a.kind
-                when 'call' then s.w_call
-                when 'email' then s.w_email
-                when 'meeting' then s.w_meeting
-                when 'demo' then s.w_demo
-                when 'solution_doc' then s.w_solution_doc
-            end
-        ) as activity
-    from activities as a, setting as s
+        sum(w.weight) as activity
+    from activities as a
+    inner join activity_weights as w on w.kind = a.kind
     where a.activity_date >= $period_start and a.activity_date < $period_end
     group by a.rep_id
 ),

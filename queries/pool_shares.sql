@@ -7,12 +7,6 @@
 -- largest remainders (squadboard/contribution.py split_to_cents is the same rule in Python).
 with setting as (
     select
-        coalesce(max(case when key = 'weight_call' then value::double end), 1.0) as w_call,
-        coalesce(max(case when key = 'weight_email' then value::double end), 0.5) as w_email,
-        coalesce(max(case when key = 'weight_meeting' then value::double end), 2.0) as w_meeting,
-        coalesce(max(case when key = 'weight_demo' then value::double end), 3.0) as w_demo,
-        coalesce(max(case when key = 'weight_solution_doc' then value::double end), 3.0)
-            as w_solution_doc,
         coalesce(max(case when key = 'pool_rule' then json_extract_string(value, '$') end), 'percent')
             as pool_rule,
         coalesce(max(case when key = 'pool_percent' then value::double end), 2.0) as pool_percent,
@@ -80,17 +74,10 @@ activity_points as (
     select
         a.deal_id,
         a.rep_id,
-        sum(
-            case a.kind
-                when 'call' then s.w_call
-                when 'email' then s.w_email
-                when 'meeting' then s.w_meeting
-                when 'demo' then s.w_demo
-                when 'solution_doc' then s.w_solution_doc
-            end
-        ) as activity_points,
+        sum(w.weight) as activity_points,
         count(*)::integer as activities
-    from activities as a, setting as s
+    from activities as a
+    inner join activity_weights as w on w.kind = a.kind
     where a.deal_id in (select deal_id from won)
     group by a.deal_id, a.rep_id
 ),

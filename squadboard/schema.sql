@@ -338,3 +338,12 @@ select
 from quotas
 where kind = quota_kind and period_start < pe and period_end > ps
 group by owner_id;
+
+-- Points per activity kind: the plan's weight_<kind> setting, else its default in
+-- squadboard/plan.py. Every board and pool that weighs activities reads it from here.
+create or replace view activity_weights as
+select d.kind, coalesce(p.value::double, d.weight) as weight
+from (
+    values ('call', 1.0), ('email', 0.5), ('meeting', 2.0), ('demo', 3.0), ('solution_doc', 3.0)
+) as d (kind, weight)
+left join plan_settings as p on p.key = 'weight_' || d.kind;
