@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from squadboard import db, periods
+from squadboard.ingest import TABLES
 
 SQUAD_SIZE = 8
 QUARTERS = 8  # the anchor's quarter and the seven before it carry quotas
@@ -274,17 +275,7 @@ def _steps(scale: Scale, anchor: date, quarters: list[periods.Period]) -> list[t
 
 def counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     cur = con.cursor()
-    tables = [
-        "squads",
-        "reps",
-        "squad_members",
-        "quotas",
-        "deals",
-        "deal_credits",
-        "activities",
-        "kudos",
-        "pipeline_snapshots",
-    ]
+    tables = [*TABLES, "pipeline_snapshots"]
     return {t: cur.execute(f"select count(*) from {t}").fetchone()[0] for t in tables}
 
 
