@@ -68,27 +68,12 @@ prev_target as (
     )
 ),
 
-won as (
-    select deal_id, owner_id
-    from deals
-    where status = 'won' and close_date >= $period_start and close_date < $period_end
-),
-
-helpers as (
-    -- revenue splits, confirmed overlays and logged activity on a won deal
-    select deal_id, rep_id from deal_credits where credit_type = 'revenue'
-    union
-    select deal_id, rep_id from confirmed_overlay
-    union
-    select deal_id, rep_id from activities where deal_id is not null
-),
-
 assists as (
-    select h.rep_id, count(distinct won.deal_id)::double as assists
-    from won
-    inner join helpers as h on h.deal_id = won.deal_id
-    where h.rep_id is distinct from won.owner_id
-    group by h.rep_id
+    -- won deals helped on without owning them (splits, confirmed overlays, activity)
+    select rep_id, count(distinct deal_id)::double as assists
+    from deal_helpers
+    where close_date >= $period_start and close_date < $period_end
+    group by rep_id
 ),
 
 overlay as (
@@ -101,10 +86,9 @@ overlay as (
 activity as (
     select
         a.rep_id,
-        sum(w.weight) as activity
-    from activities as a
+        sum(w.weight * a.activities) as activity
+    from activity_counts($period_start, $period_end) as a
     inner join activity_weights as w on w.kind = a.kind
-    where a.activity_date >= $period_start and a.activity_date < $period_end
     group by a.rep_id
 ),
 

@@ -15,7 +15,7 @@ from datetime import datetime
 
 import duckdb
 
-from squadboard import db
+from squadboard import db, facts
 from squadboard.contribution import (
     ContributionError,
     active_person,
@@ -101,6 +101,7 @@ def file_claim(
             [credit_id, deal_id, actor, percent, role, note, actor, now],
         )
         detail = {"deal_id": deal_id, "role": role, "percent": percent, "note": note}
+        facts.refresh_deal(cur, deal_id)
         db.audit(cur, actor, "file_claim", "deal_credits", credit_id, json.dumps(detail))
         return credit_id
 
@@ -164,6 +165,7 @@ def confirm_claim(con: duckdb.DuckDBPyConnection, actor: str, credit_id: str, no
         claim[f"{slot}_confirmed_at"] = now
         after = claim_status(claim)
         detail = json.dumps({"as": slot, "status": after, "deal_id": claim["deal_id"]})
+        facts.refresh_deal(cur, claim["deal_id"])
         db.audit(cur, actor, "confirm_claim", "deal_credits", credit_id, detail)
         return after
 
@@ -194,6 +196,7 @@ def reject_claim(
             [actor, now, reason, credit_id],
         )
         detail = json.dumps({"reason": reason, "deal_id": claim["deal_id"]})
+        facts.refresh_deal(cur, claim["deal_id"])
         db.audit(cur, actor, "reject_claim", "deal_credits", credit_id, detail)
 
     write_step(con, step)

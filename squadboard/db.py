@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,6 +20,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from squadboard import facts
+
 ROOT = Path(__file__).resolve().parent.parent
 QUERY_DIR = ROOT / "queries"
 SCHEMA_FILE = Path(__file__).with_name("schema.sql")
@@ -26,8 +29,21 @@ DEFAULT_DB = ROOT / "data" / "squadboard.duckdb"
 
 # The schema version that schema.sql describes. An older file is brought up to it by running
 # MIGRATIONS[v] for every v above the file's version, in order, in one transaction.
-SCHEMA_VERSION = 1
-MIGRATIONS: dict[int, str] = {}
+SCHEMA_VERSION = 2
+MIGRATIONS: dict[int, str] = {
+    # Credits, overlays and pipeline were views worked out on every read; they are derived
+    # tables now (squadboard/facts.py), filled when the file is opened after the upgrade.
+    2: """
+    drop view if exists credited_revenue;
+    drop view if exists confirmed_overlay;
+    drop view if exists open_pipeline_credits;
+    """,
+}
+
+# One writer at a time in this process. Every write bumps the data version (one row of
+# `meta`), so two write transactions running at once would conflict at commit and one would
+# fail; queued behind a lock, a kudos given during a long import simply waits for it.
+WRITE_LOCK = threading.RLock()
 
 
 class QueryError(ValueError):
@@ -73,41 +89,54 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     schema = SCHEMA_FILE.read_text()
     digest = hashlib.sha256(schema.encode()).hexdigest()
     cur = con.cursor()
-    if found == SCHEMA_VERSION:
-        stored = cur.execute("select value from meta where key = 'schema_sha256'").fetchone()
-        if stored and stored[0] == digest:
-            return
-    cur.begin()
-    try:
-        if found is not None:
-            for version in range(found + 1, SCHEMA_VERSION + 1):
-                cur.execute(MIGRATIONS[version])
-        # Tables are created if missing; views and macros are re-created, so that a file always
-        # matches the code that opens it (schema.sql is idempotent).
-        cur.execute(schema)
-        cur.execute(
-            "insert or replace into meta values ('schema_version', ?), ('schema_sha256', ?)",
-            [str(SCHEMA_VERSION), digest],
-        )
-        cur.commit()
-    except BaseException:
-        cur.rollback()
-        raise
+    stored = {}
+    if found is not None:
+        hashes = "select key, value from meta where key in ('schema_sha256', 'facts_sha256')"
+        stored = dict(cur.execute(hashes).fetchall())
+    if (
+        found == SCHEMA_VERSION
+        and stored.get("schema_sha256") == digest
+        and stored.get("facts_sha256") == facts.digest()
+    ):
+        return
+    with WRITE_LOCK:
+        cur.begin()
+        try:
+            if found is not None:
+                for version in range(found + 1, SCHEMA_VERSION + 1):
+                    cur.execute(MIGRATIONS[version])
+            # Tables are created if missing; views and macros are re-created, so that a file
+            # always matches the code that opens it (schema.sql is idempotent).
+            cur.execute(schema)
+            if found != SCHEMA_VERSION or stored.get("facts_sha256") != facts.digest():
+                # What the derived tables hold changed (or they are new): work them out again.
+                facts.refresh(cur)
+            cur.execute(
+                "insert or replace into meta values "
+                "('schema_version', ?), ('schema_sha256', ?), ('facts_sha256', ?)",
+                [str(SCHEMA_VERSION), digest, facts.digest()],
+            )
+            cur.commit()
+        except BaseException:
+            cur.rollback()
+            raise
 
 
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A cursor inside one transaction: committed on success, rolled back on any error."""
-    cur = con.cursor()
-    cur.begin()
-    try:
-        yield cur
-        cur.commit()
-    except BaseException:
-        cur.rollback()
-        raise
-    finally:
-        cur.close()
+    """A cursor inside one write transaction: committed on success, rolled back on any error.
+    Writers in this process take turns (WRITE_LOCK)."""
+    with WRITE_LOCK:
+        cur = con.cursor()
+        cur.begin()
+        try:
+            yield cur
+            cur.commit()
+        except BaseException:
+            cur.rollback()
+            raise
+        finally:
+            cur.close()
 
 
 # Named queries ------------------------------------------------------------------------

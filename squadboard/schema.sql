@@ -227,103 +227,94 @@ create or replace view squad_membership_days as
 select rep_id, squad_id, valid_from, coalesce(valid_to, date '9999-12-31') as valid_to
 from squad_members;
 
--- One row per revenue credit on a won deal: explicit splits, or 100 % to the owner when the
--- deal has none. squad_id is the rep's squad on the close date.
-create or replace view credited_revenue as
-with won as (
-    select deal_id, owner_id, amount, close_date
-    from deals
-    where status = 'won' and close_date is not null and amount is not null
-),
+-- Derived tables: worked out from deals, credits, memberships and activities by the
+-- statements in squadboard/facts.sql, which squadboard/facts.py runs inside every write that
+-- changes what they hold. Never written by hand; `facts.refresh` rebuilds them.
 
-splits as (
-    select c.deal_id, c.rep_id, c.percent
-    from deal_credits as c
-    where c.credit_type = 'revenue'
-),
+-- One row per revenue credit on a won deal (splits, else 100 % to the owner); squad_id is the
+-- rep's squad on the close date; amount is unrounded, so a deal's credits add up exactly.
+create table if not exists credited_revenue (
+    deal_id varchar not null,
+    rep_id varchar,
+    squad_id varchar,
+    close_date date not null,
+    percent decimal(9, 4) not null,
+    amount decimal(38, 8) not null
+);
 
-owner_only as (
-    select won.deal_id, won.owner_id as rep_id, 100.0 as percent
-    from won
-    where won.owner_id is not null
-        and not exists (select 1 from splits where splits.deal_id = won.deal_id)
-),
+-- Overlay credits that count: confirmed by the AE and the manager, not rejected, won deals.
+create table if not exists confirmed_overlay (
+    deal_id varchar not null,
+    rep_id varchar not null,
+    close_date date,
+    deal_role varchar,
+    percent decimal(9, 4) not null,
+    amount decimal(38, 8)
+);
 
-all_credits as (
-    select * from splits
+-- One row per revenue credit on an open deal; weighted = amount x the deal's probability.
+create table if not exists open_pipeline_credits (
+    deal_id varchar not null,
+    rep_id varchar,
+    squad_id varchar,
+    close_date date,
+    amount decimal(38, 8) not null,
+    weighted double not null
+);
+
+-- Who helped win a deal they do not own (revenue split, confirmed overlay, logged activity).
+create table if not exists deal_helpers (
+    deal_id varchar not null,
+    rep_id varchar not null,
+    close_date date not null
+);
+
+-- Activities logged on each won deal, per rep and kind (the points of its deal pod).
+create table if not exists deal_activity (
+    deal_id varchar not null,
+    rep_id varchar not null,
+    close_date date not null,
+    kind varchar not null,
+    activities integer not null
+);
+
+-- Activities per rep, calendar month (its first day) and kind.
+create table if not exists activity_months (
+    rep_id varchar not null,
+    month date not null,
+    kind varchar not null,
+    activities integer not null
+);
+
+-- The first whole calendar month of [ps, pe) starts on first_whole_month(ps, pe) and the
+-- whole months end on after_whole_months(ps, pe) (both pe when there is no whole month).
+create or replace macro first_whole_month(ps, pe) as
+    least(date_trunc('month', ps::date - 1) + interval 1 month, pe::date)::date;
+
+create or replace macro after_whole_months(ps, pe) as
+    greatest(date_trunc('month', pe::date), first_whole_month(ps, pe))::date;
+
+-- Activities per rep and kind with activity_date in [ps, pe), for any dates: whole calendar
+-- months come from activity_months, the days before and after them from activities itself.
+-- Each part is one plain date range, so a scan reads only that range's row groups.
+create or replace macro activity_counts(ps, pe) as table
+with counted as (
+    select rep_id, kind, activities
+    from activity_months
+    where month >= first_whole_month(ps, pe) and month < after_whole_months(ps, pe)
     union all
-    select * from owner_only
-),
-
-final as (
-    select
-        won.deal_id,
-        all_credits.rep_id,
-        m.squad_id,
-        won.close_date,
-        all_credits.percent,
-        -- unrounded, so the credits of a deal add up to its amount exactly
-        won.amount::decimal(38, 2) * all_credits.percent * 0.01 as amount
-    from won
-    inner join all_credits on all_credits.deal_id = won.deal_id
-    left join squad_membership_days as m
-        on m.rep_id = all_credits.rep_id
-        and won.close_date >= m.valid_from and won.close_date < m.valid_to
+    select rep_id, kind, 1
+    from activities
+    where activity_date >= ps and activity_date < first_whole_month(ps, pe)
+    union all
+    select rep_id, kind, 1
+    from activities
+    where activity_date >= after_whole_months(ps, pe) and activity_date < pe
 )
 
-select * from final;
-
--- Overlay credits that count: confirmed by the AE and the manager, not rejected.
-create or replace view confirmed_overlay as
-select
-    d.deal_id,
-    c.rep_id,
-    d.close_date,
-    c.deal_role,
-    c.percent,
-    d.amount::decimal(38, 2) * c.percent * 0.01 as amount
-from deal_credits as c
-inner join deals as d on d.deal_id = c.deal_id
-where c.credit_type = 'overlay'
-    and d.status = 'won'
-    and c.ae_confirmed_at is not null
-    and c.manager_confirmed_at is not null
-    and c.rejected_at is null;
-
--- One row per revenue credit on an open deal, weighted by the deal's probability; squad_id
--- is the rep's squad on the expected close date (as for won deals).
-create or replace view open_pipeline_credits as
-with open_deals as (
-    select deal_id, owner_id, amount, probability, close_date
-    from deals
-    where status = 'open' and amount is not null
-),
-
-splits as (
-    select deal_id, rep_id, percent from deal_credits where credit_type = 'revenue'
-),
-
-all_credits as (
-    select deal_id, rep_id, percent from splits
-    union all
-    select o.deal_id, o.owner_id, 100.0
-    from open_deals as o
-    where o.owner_id is not null
-        and not exists (select 1 from splits where splits.deal_id = o.deal_id)
-)
-
-select
-    o.deal_id,
-    c.rep_id,
-    m.squad_id,
-    o.close_date,
-    o.amount::decimal(38, 2) * c.percent * 0.01 as amount,
-    o.amount::decimal(38, 2) * c.percent * 0.01 * coalesce(o.probability, 0) as weighted
-from open_deals as o
-inner join all_credits as c on c.deal_id = o.deal_id
-left join squad_membership_days as m
-    on m.rep_id = c.rep_id
-    and o.close_date >= m.valid_from and o.close_date < m.valid_to;
+select rep_id, kind, sum(activities)::bigint as activities
+from counted
+group by rep_id, kind;
 
 -- Quota of each owner for [ps, pe): quotas inside the period count whole, a quota that only
 -- overlaps the period counts pro rata by days (a quarterly quota seen in a month view).

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from squadboard import facts
+
 Q4 = {"period_start": date(2026, 10, 1), "period_end": date(2027, 1, 1)}
 Q3 = {"period_start": date(2026, 7, 1), "period_end": date(2026, 10, 1)}
 NOW = datetime(2026, 11, 20, 9, 30)
@@ -47,6 +49,7 @@ def build(con) -> None:
         insert into deal_credits (credit_id, deal_id, rep_id, credit_type, percent) values
             ('r1', 'd1', 'a1', 'revenue', 60), ('r2', 'd1', 'a2', 'revenue', 40);
     """)
+    facts.refresh(con)  # rows written with plain SQL: work out the derived tables
 
 
 def activity(con, rep_id: str, deal_id: str | None, kind: str, day: str, n: int = 1) -> None:
@@ -55,6 +58,7 @@ def activity(con, rep_id: str, deal_id: str | None, kind: str, day: str, n: int 
             "insert into activities values (?, ?, ?, ?, ?)",
             [f"act-{rep_id}-{deal_id}-{kind}-{day}-{i}", rep_id, deal_id, kind, day],
         )
+    facts.refresh(con)
 
 
 def kudos(con, from_rep: str, to_rep: str, deal_id: str | None, at: str, n: int = 1) -> None:

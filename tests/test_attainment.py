@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from squadboard import db
+from squadboard import db, facts
 
 Q4 = {"period_start": "2026-10-01", "period_end": "2027-01-01", "as_of": "2026-11-15"}
 MAVEN = Path(__file__).resolve().parents[2] / "shared" / "data" / "maven_crm"
@@ -50,6 +50,7 @@ def _deal(con, deal_id, owner, amount, close, status="won", prob=1.0):
         "values (?, 'test', ?, ?, ?, ?, ?, ?)",
         [deal_id, deal_id, owner, status, amount, prob, close],
     )
+    facts.refresh_deal(con, deal_id)  # what the write paths do after writing a deal
 
 
 def _credit(con, deal_id, rep, kind, pct, confirmed=False, n=0):
@@ -59,6 +60,7 @@ def _credit(con, deal_id, rep, kind, pct, confirmed=False, n=0):
         [f"{deal_id}-{rep}-{kind}-{n}", deal_id, rep, kind, pct]
         + (["2026-11-02"] * 2 if confirmed else [None, None]),
     )
+    facts.refresh_deal(con, deal_id)
 
 
 def _by(frame: pl.DataFrame, key: str) -> dict:
@@ -191,6 +193,7 @@ def _fresh():
         insert into squad_members select 'r' || i, case when i < 3 then 's1' else 's2' end,
             '2020-01-01', null from range(6) t(i);
     """)
+    facts.refresh(con)
     return con
 
 
@@ -390,6 +393,7 @@ def maven_con():
         select 'rep_stretch', rep_id, q, q + interval 3 month, 50000
         from reps, range(date '2017-01-01', date '2018-01-01', interval 3 month) t(q);
     """)
+    facts.refresh(con)
     yield con, teams, pipe
     con.close()
 

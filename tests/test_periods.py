@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from squadboard import db, metrics, periods
+from squadboard import db, facts, metrics, periods
 
 
 @pytest.mark.parametrize(
@@ -107,6 +107,7 @@ def test_expected_to_date_and_pace_at_the_edges(con, label, fy, as_of, done, day
         "values ('d', 't', 'd', 'r', 'won', 910, ?)",
         [period.start],
     )
+    facts.refresh(con)
     row = db.run(con, "squad_attainment", **period.params(as_of)).row(0, named=True)
     assert float(row["expected_to_date"]) == pytest.approx(9100 * done / days, abs=0.01)
     if done == 0:

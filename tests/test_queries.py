@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from squadboard import db
+from squadboard import db, facts
 
 Q4 = {"period_start": "2026-10-01", "period_end": "2027-01-01", "as_of": "2026-11-15"}
 
@@ -80,6 +80,7 @@ def _deal(con, deal_id, owner, amount, close, status="won", prob=1.0):
         "values (?, 'test', ?, ?, ?, ?, ?, ?)",
         [deal_id, deal_id, owner, status, amount, prob, close],
     )
+    facts.refresh_deal(con, deal_id)  # what the write paths do after writing a deal
 
 
 def _credit(con, deal_id, rep, kind, pct, confirmed=False):
@@ -95,6 +96,7 @@ def _credit(con, deal_id, rep, kind, pct, confirmed=False):
             *(["2026-11-02"] * 2 if confirmed else [None, None]),
         ],
     )
+    facts.refresh_deal(con, deal_id)
 
 
 def _squads(con, **params):

@@ -3,7 +3,7 @@ write that goes through db.audit bumps it, so no session is ever shown a stale f
 
 from __future__ import annotations
 
-from squadboard import db, ui
+from squadboard import db, facts, ui
 from tests.conftest import TODAY
 
 PERIOD = {"period_start": "2026-10-01", "period_end": "2027-01-01", "as_of": TODAY.isoformat()}
@@ -44,6 +44,7 @@ def test_answers_are_shared_until_a_write_bumps_the_data_version(app_env):
     # A write the way the app writes (with its audit entry) bumps the version: fresh figures.
     with db.transaction(con) as tx:
         _won_deal(tx, "CACHE-2", owner, 2000)
+        facts.refresh(tx)  # as every write path does: the derived credits follow the deals
         db.audit(tx, "test", "add_deal", "deals", "CACHE-2")
     assert db.data_version(con) == before + 1
     after = ui.run("squad_attainment", **PERIOD)

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 import duckdb
 import polars as pl
 
-from squadboard import db, periods
+from squadboard import db, facts, periods
 from squadboard.demo.cast import (
     ACCOUNT_A,
     ACCOUNT_B,
@@ -321,6 +321,7 @@ def load(
             "insert or replace into meta values ('demo', ?)",
             [json.dumps({"seed": seed, "today": str(today or date.today())})],
         )
+        facts.refresh(cur)
         db.audit(cur, "demo", "load_demo", "database", None, json.dumps(counts))
     return counts
 

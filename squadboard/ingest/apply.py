@@ -11,7 +11,7 @@ from datetime import date
 
 import duckdb
 
-from squadboard import db
+from squadboard import db, facts
 from squadboard.ingest import TABLES, Batch, ImportFailed, Problem, people, undo
 
 # What a table's rows are keyed by: a batch row replaces the stored row with the same key.
@@ -24,6 +24,9 @@ KEYS = {
     "activities": ["activity_id"],
     "kudos": ["kudos_id"],
 }
+
+# Tables whose rows feed the derived tables, and the column naming the deal they belong to.
+DEAL_FACTS = {"deals": "deal_id", "deal_credits": "deal_id", "activities": "deal_id"}
 
 # (table, column, referenced table, referenced key) checked before anything is written.
 REFERENCES = [
@@ -114,6 +117,16 @@ def write(
     return counts
 
 
+def _refresh_facts(cur: duckdb.DuckDBPyConnection, batch: Batch) -> None:
+    """Bring the derived tables in step with what this import wrote, in its transaction."""
+    activities = bool(batch.changed.get("activities"))
+    if batch.changed.get("squad_members"):
+        facts.refresh(cur)  # a move re-assigns credits to squads: work out everything
+    else:
+        facts.refresh(cur, "select deal_id from changed_deals", activities=activities)
+    cur.execute("drop table changed_deals")
+
+
 def _write(con, batch: Batch, counts: dict[str, int], actor: str, as_of: date) -> None:
     with db.transaction(con) as cur:
         cur.execute(
@@ -129,6 +142,8 @@ def _write(con, batch: Batch, counts: dict[str, int], actor: str, as_of: date) -
             ],
         )
         import_id = cur.fetchone()[0]
+        # The deals whose derived rows (squadboard/facts.py) this import changes.
+        cur.execute("create or replace temp table changed_deals (deal_id varchar)")
         for table in TABLES:
             frame = batch.frames.get(table)
             if frame is None or frame.is_empty():
@@ -173,11 +188,18 @@ def _write(con, batch: Batch, counts: dict[str, int], actor: str, as_of: date) -
                 if same:
                     cur.execute("delete from batch_rows")
             undo.keep_before(cur, import_id, table, where)
+            if table in DEAL_FACTS:
+                # the deals the replaced rows named, and the deals the new rows name
+                cur.execute(
+                    f"insert into changed_deals select {DEAL_FACTS[table]} from {table} as t where {where}"
+                )
+                cur.execute(f"insert into changed_deals select {DEAL_FACTS[table]} from batch_rows")
             cur.execute(f"delete from {table} as t where {where}")
             cur.execute(f"insert into {table} by name select * from batch_rows")
             undo.keep_added(cur, import_id, table)
             batch.changed[table] = cur.execute("select count(*) from batch_rows").fetchone()[0]
             cur.execute("drop table batch_rows")
+        _refresh_facts(cur, batch)
         undo.keep_before(cur, import_id, "pipeline_snapshots", "t.snapshot_date = ?", (as_of,))
         cur.execute("delete from pipeline_snapshots where snapshot_date = ?", [as_of])
         cur.execute(

@@ -13,7 +13,7 @@ import json
 
 import duckdb
 
-from squadboard import db
+from squadboard import db, facts
 
 # The key of each table's rows, for deleting what an import added.
 ROW_KEYS = {
@@ -135,5 +135,6 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int, actor: str) -> dict[str
             "update import_log set undone_at = now()::timestamp, undone_by = ? where import_id = ?",
             [actor, import_id],
         )
+        facts.refresh(cur)  # the restored deals, credits and memberships, all at once
         db.audit(cur, actor, "undo_import", "import_log", str(import_id), json.dumps(counts))
     return counts

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from squadboard import db
+from squadboard import db, facts
 
 ROOT = Path(__file__).resolve().parents[2]
 # Script and HTML that would set window.__xss if a browser ever ran it.
@@ -48,4 +48,5 @@ def plant_hostile_rows(path: Path) -> None:
         " ?, '2026-11-20 10:00')",
         [f"Thanks {HTML}"],
     )
+    facts.refresh(con)  # rows written with plain SQL: work out the derived tables
     con.close()

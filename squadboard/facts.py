@@ -1,0 +1,90 @@
+"""Derived tables kept in step with every write: credited revenue, open pipeline credits,
+confirmed overlays and deal helpers (squadboard/facts.sql says what each holds).
+
+Reading them is what keeps pages fast at 5,000,000 deals: a period's attainment reads that
+period's credits instead of recomputing every split of every deal on each call. Every write
+path refreshes the deals it touched in its own transaction, so a reader never sees the
+derived rows out of step with the deals:
+
+- an import refreshes the deals its deals, credits and activities name (all of them when it
+  changes squad memberships, which move credits between squads);
+- undoing an import, loading the demo and building the benchmark refresh everything;
+- filing, confirming or rejecting a claim refreshes that deal.
+
+Rows written with plain SQL (tests, a hand repair) need `refresh(con)` afterwards.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from functools import cache
+from pathlib import Path
+
+import duckdb
+
+SQL_FILE = Path(__file__).with_name("facts.sql")
+SCOPE_ALL = "true"
+SCOPE_SOME = "deal_id in (select deal_id from fact_scope)"
+
+
+@cache
+def statements() -> dict[str, str]:
+    """Table name -> the insert that fills it, in the order they must run."""
+    text = SQL_FILE.read_text()
+    parts = re.split(r"^-- table: (\w+)\n", text, flags=re.MULTILINE)
+    return {name: body.strip() for name, body in zip(parts[1::2], parts[2::2], strict=True)}
+
+
+def tables() -> list[str]:
+    return list(statements())
+
+
+def deal_tables() -> list[str]:
+    """The tables kept per deal (their statement works on the deals in scope)."""
+    return [t for t, sql in statements().items() if "{scope}" in sql]
+
+
+def digest() -> str:
+    """Changes whenever what the derived tables hold changes; db.connect rebuilds on it."""
+    return hashlib.sha256(SQL_FILE.read_bytes()).hexdigest()
+
+
+def refresh(
+    cur: duckdb.DuckDBPyConnection,
+    deals: str | None = None,
+    params=(),
+    *,
+    activities: bool | None = None,
+) -> None:
+    """Recompute the derived rows of the deals `deals` selects (SQL returning deal_id), or of
+    every deal when it is None; with `activities` (the default for everything) also the
+    tables kept over all activities. Runs in the caller's transaction, if it has one."""
+    whole = [t for t in tables() if t not in deal_tables()]
+    if activities is None:
+        activities = deals is None
+    if deals is None:
+        for table in deal_tables():
+            cur.execute(f"delete from {table}")
+        scope = SCOPE_ALL
+    else:
+        cur.execute(
+            "create or replace temp table fact_scope as "
+            f"select distinct deal_id from ({deals}) where deal_id is not null",
+            list(params),
+        )
+        for table in deal_tables():
+            cur.execute(f"delete from {table} where deal_id in (select deal_id from fact_scope)")
+        scope = SCOPE_SOME
+    for table, sql in statements().items():
+        if table in whole:
+            if not activities:
+                continue
+            cur.execute(f"delete from {table}")
+        cur.execute(sql.replace("{scope}", scope))
+    if deals is not None:
+        cur.execute("drop table fact_scope")
+
+
+def refresh_deal(cur: duckdb.DuckDBPyConnection, deal_id: str) -> None:
+    refresh(cur, "select ? as deal_id", (deal_id,))

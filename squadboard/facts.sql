@@ -1,0 +1,191 @@
+-- Derived tables: credits, pipeline and helpers worked out once per write instead of on every
+-- read. squadboard/facts.py deletes the rows of the deals in scope and runs these statements,
+-- in order, inside the writer's own transaction. {scope} stands for the deals being refreshed
+-- (`true` for all of them, else membership in the temp table fact_scope). Rows go in close-date
+-- order so that a period's filter skips most of the table. Each statement starts with a
+-- `-- table: <name>` line; the tables themselves are in schema.sql.
+
+-- table: credited_revenue
+-- One row per revenue credit on a won deal: explicit splits, or 100 % to the owner when the
+-- deal has none. squad_id is the rep's squad on the close date.
+insert into credited_revenue
+with won as (
+    select deal_id, owner_id, amount, close_date
+    from deals
+    where status = 'won' and close_date is not null and amount is not null and {scope}
+),
+
+splits as (
+    select c.deal_id, c.rep_id, c.percent
+    from deal_credits as c
+    where c.credit_type = 'revenue' and {scope}
+),
+
+owner_only as (
+    select won.deal_id, won.owner_id as rep_id, 100.0 as percent
+    from won
+    where won.owner_id is not null
+        and not exists (select 1 from splits where splits.deal_id = won.deal_id)
+),
+
+all_credits as (
+    select * from splits
+    union all
+    select * from owner_only
+),
+
+final as (
+    select
+        won.deal_id,
+        all_credits.rep_id,
+        m.squad_id,
+        won.close_date,
+        all_credits.percent,
+        -- unrounded, so the credits of a deal add up to its amount exactly
+        won.amount::decimal(38, 2) * all_credits.percent * 0.01 as amount
+    from won
+    inner join all_credits on all_credits.deal_id = won.deal_id
+    left join squad_membership_days as m
+        on m.rep_id = all_credits.rep_id
+        and won.close_date >= m.valid_from and won.close_date < m.valid_to
+)
+
+select * from final
+order by close_date, deal_id, rep_id;
+
+-- table: open_pipeline_credits
+-- One row per revenue credit on an open deal, weighted by the deal's probability; squad_id
+-- is the rep's squad on the expected close date (as for won deals).
+insert into open_pipeline_credits
+with open_deals as (
+    select deal_id, owner_id, amount, probability, close_date
+    from deals
+    where status = 'open' and amount is not null and {scope}
+),
+
+splits as (
+    select deal_id, rep_id, percent
+    from deal_credits
+    where credit_type = 'revenue' and {scope}
+),
+
+all_credits as (
+    select deal_id, rep_id, percent from splits
+    union all
+    select o.deal_id, o.owner_id, 100.0
+    from open_deals as o
+    where o.owner_id is not null
+        and not exists (select 1 from splits where splits.deal_id = o.deal_id)
+),
+
+final as (
+    select
+        o.deal_id,
+        c.rep_id,
+        m.squad_id,
+        o.close_date,
+        o.amount::decimal(38, 2) * c.percent * 0.01 as amount,
+        o.amount::decimal(38, 2) * c.percent * 0.01 * coalesce(o.probability, 0) as weighted
+    from open_deals as o
+    inner join all_credits as c on c.deal_id = o.deal_id
+    left join squad_membership_days as m
+        on m.rep_id = c.rep_id
+        and o.close_date >= m.valid_from and o.close_date < m.valid_to
+)
+
+select * from final
+order by close_date, deal_id, rep_id;
+
+-- table: confirmed_overlay
+-- Overlay credits that count: confirmed by the AE and the manager, not rejected, on won deals.
+insert into confirmed_overlay
+with overlays as (
+    select deal_id, rep_id, deal_role, percent
+    from deal_credits
+    where credit_type = 'overlay'
+        and ae_confirmed_at is not null
+        and manager_confirmed_at is not null
+        and rejected_at is null
+        and {scope}
+),
+
+won as (
+    select deal_id, amount, close_date from deals where status = 'won' and {scope}
+),
+
+final as (
+    select
+        won.deal_id,
+        o.rep_id,
+        won.close_date,
+        o.deal_role,
+        o.percent,
+        won.amount::decimal(38, 2) * o.percent * 0.01 as amount
+    from overlays as o
+    inner join won on won.deal_id = o.deal_id
+)
+
+select * from final
+order by close_date, deal_id, rep_id;
+
+-- table: deal_helpers
+-- Who helped win a deal they do not own: a revenue split, a confirmed overlay or activity
+-- logged on it. Runs after confirmed_overlay, which it reads.
+insert into deal_helpers
+with won as (
+    select deal_id, owner_id, close_date
+    from deals
+    where status = 'won' and close_date is not null and {scope}
+),
+
+helpers as (
+    select deal_id, rep_id from deal_credits where credit_type = 'revenue' and {scope}
+    union
+    select deal_id, rep_id from confirmed_overlay where {scope}
+    union
+    select deal_id, rep_id from activities where deal_id is not null and {scope}
+),
+
+final as (
+    select won.deal_id, h.rep_id, won.close_date
+    from won
+    inner join helpers as h on h.deal_id = won.deal_id
+    where h.rep_id is distinct from won.owner_id
+)
+
+select * from final
+order by close_date, deal_id, rep_id;
+
+-- table: deal_activity
+-- Activity logged on each won deal, per rep and kind: the points of a deal pod's members.
+insert into deal_activity
+with won as (
+    select deal_id, close_date
+    from deals
+    where status = 'won' and close_date is not null and {scope}
+),
+
+logged as (
+    select deal_id, rep_id, kind, count(*)::integer as activities
+    from activities
+    where deal_id is not null and {scope}
+    group by deal_id, rep_id, kind
+),
+
+final as (
+    select won.deal_id, l.rep_id, won.close_date, l.kind, l.activities
+    from won
+    inner join logged as l on l.deal_id = won.deal_id
+)
+
+select * from final
+order by close_date, deal_id, rep_id, kind;
+
+-- table: activity_months
+-- Activities per rep, calendar month and kind, for boards over whole months. Not per deal:
+-- rebuilt whole whenever activities change.
+insert into activity_months
+select rep_id, date_trunc('month', activity_date)::date as month, kind, count(*)::integer as activities
+from activities
+group by all
+order by month, rep_id, kind;
