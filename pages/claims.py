@@ -20,7 +20,12 @@ st.caption(
     "confirmed it. Overlay credit is extra: it never adds to a squad's total."
 )
 
-all_claims = ui.run("credit_claims")
+if viewer.access == "admin":
+    # An admin stands in for every manager: the claims on the period's deals, not the whole org's.
+    all_claims = ui.run("credit_claims", **period.params())
+    st.caption(f"As an admin you see every claim on deals closing in {period.label}.")
+else:
+    all_claims = ui.run("credit_claims", rep_id=viewer.rep_id)
 COLUMNS = ["deal", "rep", "deal_role", "percent", "overlay_amount", "status", "claimed_at"]
 CONFIG = {
     "deal_role": "Role",

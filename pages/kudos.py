@@ -22,7 +22,9 @@ roster = ui.run("roster", as_of=today).filter(
     pl.col("active") & (pl.col("rep_id") != viewer.rep_id)
 )
 names = dict(zip(roster["rep_id"], roster["rep"], strict=True))
-deals = ui.run("pool_shares", **period.params()).select("deal_id", "deal").unique().sort("deal")
+# A kudos tied to a deal counts in that deal's pod: the deals of the pods the viewer is in or leads.
+deals = ui.run("pool_shares", **period.params(), viewer_id=viewer.rep_id)
+deals = deals.select("deal_id", "deal").unique().sort("deal")
 deal_names = dict(zip(deals["deal_id"], deals["deal"], strict=True))
 given_today = ui.run("kudos_feed", period_start=today, period_end=today + timedelta(days=1)).filter(
     pl.col("from_rep") == viewer.rep_id

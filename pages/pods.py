@@ -28,7 +28,8 @@ st.caption(
     "every deal's shares add up to its pool exactly."
 )
 
-shares = ui.run("pool_shares", **period.params())
+everyone = viewer.access == "admin"
+shares = ui.run("pool_shares", **period.params(), viewer_id=None if everyone else viewer.rep_id)
 squad_of = ui.run("roster", as_of=ui.as_of_for(period)).select("rep_id", "squad_id")
 shares = shares.join(squad_of, on="rep_id", how="left")
 shares = shares.with_columns(

@@ -1,10 +1,39 @@
 -- credit_claims: every overlay credit claim with its deal, the claimant, the two people who confirm it and where it stands.
 -- grain: one row per overlay credit (claims filed in Squadboard and imported overlay splits), newest claim first
--- params: none
+-- params: $rep_id VARCHAR (optional: only claims this person filed, or on deals owned by them or by someone in a squad they manage), $period_start DATE (optional: only claims on deals closing on or after it), $period_end DATE (optional: only claims on deals closing before it)
 -- The manager is the manager of the owner's squad on the close date (else the owner's latest
 -- squad), the same rule as squadboard/contribution.py owner_manager.
-with claims as (
-    select * from deal_credits where credit_type = 'overlay'
+with managed as (
+    -- the person and everyone who was ever in a squad they manage
+    select $rep_id as rep_id
+    union
+    select m.rep_id
+    from squad_members as m
+    inner join squads as s on s.squad_id = m.squad_id
+    where s.manager_id = $rep_id
+),
+
+their_deals as (
+    select deal_id from deals where owner_id in (select rep_id from managed)
+),
+
+claims as (
+    select c.*
+    from deal_credits as c
+    where c.credit_type = 'overlay'
+        and (
+            $rep_id is null
+            or c.rep_id = $rep_id
+            or c.deal_id in (select deal_id from their_deals)
+        )
+        and (
+            ($period_start is null and $period_end is null)
+            or c.deal_id in (
+                select deal_id from deals
+                where close_date >= coalesce($period_start, date '0001-01-01')
+                    and close_date < coalesce($period_end, date '9999-12-31')
+            )
+        )
 ),
 
 owner_squad as (

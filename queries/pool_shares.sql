@@ -1,6 +1,6 @@
 -- pool_shares: the deal-pod pool of each won deal closed in the period, divided among its pod by contribution on the deal, in whole cents that add up to the pool.
 -- grain: one row per pod member per won deal (pod = owner, revenue-split reps and confirmed overlay reps)
--- params: $period_start DATE (inclusive), $period_end DATE (exclusive)
+-- params: $period_start DATE (inclusive), $period_end DATE (exclusive), $viewer_id VARCHAR (optional: only the pods of deals this person is in or that have a member of a squad they manage in the period; pages still apply who may see what)
 -- share is the member's fraction of the pool, amount their money. Points = weighted activities
 -- on the deal + pool_kudos_points per kudos tied to the deal; a pod with no points splits equally.
 -- Cents: everyone gets their exact share rounded down, the cents left over go one each to the
@@ -35,6 +35,36 @@ bands as (
     from setting
 ),
 
+in_period as (
+    select deal_id, name, owner_id, close_date, amount
+    from deals
+    where status = 'won' and amount is not null
+        and close_date >= $period_start and close_date < $period_end
+),
+
+-- the viewer and the people of the squads they manage, when the pods are asked for one viewer
+watched as (
+    select $viewer_id as rep_id
+    union
+    select m.rep_id
+    from squad_membership_days as m
+    inner join squads as s on s.squad_id = m.squad_id
+    where s.manager_id = $viewer_id
+        and m.valid_from < $period_end and m.valid_to > $period_start
+),
+
+watched_deals as (
+    select deal_id from in_period where owner_id in (select rep_id from watched)
+    union
+    select deal_id from credited_revenue
+    where close_date >= $period_start and close_date < $period_end
+        and rep_id in (select rep_id from watched)
+    union
+    select deal_id from confirmed_overlay
+    where close_date >= $period_start and close_date < $period_end
+        and rep_id in (select rep_id from watched)
+),
+
 won as (
     select
         d.deal_id,
@@ -47,9 +77,8 @@ won as (
                 then b.amounts[1 + len(list_filter(b.edges, lambda e: e <= d.amount::double))]
             else round(d.amount::decimal(38, 2) * s.pool_percent::decimal(9, 4) / 100, 2)
         end::decimal(18, 2) as pool
-    from deals as d, setting as s, bands as b
-    where d.status = 'won' and d.amount is not null
-        and d.close_date >= $period_start and d.close_date < $period_end
+    from in_period as d, setting as s, bands as b
+    where $viewer_id is null or d.deal_id in (select deal_id from watched_deals)
 ),
 
 pod as (
@@ -74,11 +103,12 @@ activity_points as (
     select
         a.deal_id,
         a.rep_id,
-        sum(w.weight) as activity_points,
-        count(*)::integer as activities
-    from activities as a
+        sum(w.weight * a.activities) as activity_points,
+        sum(a.activities)::integer as activities
+    from deal_activity as a
     inner join activity_weights as w on w.kind = a.kind
-    where a.deal_id in (select deal_id from won)
+    where a.close_date >= $period_start and a.close_date < $period_end
+        and a.deal_id in (select deal_id from won)
     group by a.deal_id, a.rep_id
 ),
 
