@@ -20,12 +20,16 @@ st.caption(
     "confirmed it. Overlay credit is extra: it never adds to a squad's total."
 )
 
-if viewer.access == "admin":
-    # An admin stands in for every manager: the claims on the period's deals, not the whole org's.
-    all_claims = ui.run("credit_claims", **period.params())
-    st.caption(f"As an admin you see every claim on deals closing in {period.label}.")
-else:
+squad_id = ui.admin_squad_picker(viewer, ui.as_of_for(period))
+if squad_id is None:
     all_claims = ui.run("credit_claims", rep_id=viewer.rep_id)
+else:
+    # An admin stands in for every manager, one squad and period at a time.
+    all_claims = ui.run("credit_claims", squad_id=squad_id, **period.params())
+    st.caption(
+        f"As an admin you see the claims of the squad picked in the sidebar on deals closing in "
+        f"{period.label}."
+    )
 COLUMNS = ["deal", "rep", "deal_role", "percent", "overlay_amount", "status", "claimed_at"]
 CONFIG = {
     "deal_role": "Role",
@@ -99,9 +103,19 @@ else:
     right.button("Reject", key="reject", on_click=act, args=("reject",))
 
 st.subheader("File a claim")
-deals = ui.run("claimable_deals", rep_id=viewer.rep_id, **period.params())
+search = st.text_input(
+    "Find a deal outside your squad",
+    key="claim_search",
+    placeholder="deal or account name",
+    help="Without a search, the list holds your squad's won and open deals of the period.",
+)
+deals = ui.run("claimable_deals", rep_id=viewer.rep_id, search=search or None, **period.params())
 if deals.is_empty():
-    st.caption("No won or open deals in this period that you could claim.")
+    st.caption(
+        f"No won or open deal of the period matches “{ui.plain(search)}” that you could claim."
+        if search
+        else "No won or open deals of your squad in this period that you could claim."
+    )
 else:
     deal_labels = {
         r["deal_id"]: f"{r['deal']} · {r['owner']} · {r['status']}"

@@ -28,8 +28,11 @@ st.caption(
     "every deal's shares add up to its pool exactly."
 )
 
-everyone = viewer.access == "admin"
-shares = ui.run("pool_shares", **period.params(), viewer_id=None if everyone else viewer.rep_id)
+squad_id = ui.admin_squad_picker(viewer, ui.as_of_for(period))
+if squad_id is None:
+    shares = ui.run("pool_shares", **period.params(), viewer_id=viewer.rep_id)
+else:
+    shares = ui.run("pool_shares", **period.params(), squad_id=squad_id)
 squad_of = ui.run("roster", as_of=ui.as_of_for(period)).select("rep_id", "squad_id")
 shares = shares.join(squad_of, on="rep_id", how="left")
 shares = shares.with_columns(

@@ -1,16 +1,16 @@
 -- credit_claims: every overlay credit claim with its deal, the claimant, the two people who confirm it and where it stands.
 -- grain: one row per overlay credit (claims filed in Squadboard and imported overlay splits), newest claim first
--- params: $rep_id VARCHAR (optional: only claims this person filed, or on deals owned by them or by someone in a squad they manage), $period_start DATE (optional: only claims on deals closing on or after it), $period_end DATE (optional: only claims on deals closing before it)
+-- params: $rep_id VARCHAR (optional: only claims this person filed, or on deals owned by them or by someone in a squad they manage), $squad_id VARCHAR (optional: only claims filed by someone who was ever in this squad or on deals such a person owns), $period_start DATE (optional: only claims on deals closing on or after it), $period_end DATE (optional: only claims on deals closing before it)
 -- The manager is the manager of the owner's squad on the close date (else the owner's latest
 -- squad), the same rule as squadboard/contribution.py owner_manager.
 with managed as (
-    -- the person and everyone who was ever in a squad they manage
+    -- the person, everyone who was ever in a squad they manage, and in the squad asked for
     select $rep_id as rep_id
     union
     select m.rep_id
     from squad_members as m
     inner join squads as s on s.squad_id = m.squad_id
-    where s.manager_id = $rep_id
+    where s.manager_id = $rep_id or s.squad_id = $squad_id
 ),
 
 their_deals as (
@@ -22,8 +22,8 @@ claims as (
     from deal_credits as c
     where c.credit_type = 'overlay'
         and (
-            $rep_id is null
-            or c.rep_id = $rep_id
+            ($rep_id is null and $squad_id is null)
+            or c.rep_id in (select rep_id from managed)
             or c.deal_id in (select deal_id from their_deals)
         )
         and (

@@ -4,17 +4,18 @@
 with won as (
     select
         'won' as kind, deal_id, rep_id, squad_id, close_date, percent,
-        amount as credited, amount as weighted
+        amount as credited, amount as weighted, deal, account, product, stage, deal_amount,
+        probability
     from credited_revenue
     where close_date >= $period_start and close_date < $period_end and close_date <= $as_of
 ),
 
 open_credits as (
     select
-        'open' as kind, o.deal_id, o.rep_id, o.squad_id, o.close_date,
-        null::decimal(9, 4) as percent, o.amount as credited, o.weighted
-    from open_pipeline_credits as o
-    where o.close_date >= $period_start and o.close_date < $period_end
+        'open' as kind, deal_id, rep_id, squad_id, close_date, percent,
+        amount as credited, weighted, deal, account, product, stage, deal_amount, probability
+    from open_pipeline_credits
+    where close_date >= $period_start and close_date < $period_end
 ),
 
 picked as (
@@ -27,22 +28,21 @@ final as (
     select
         p.kind,
         p.deal_id,
-        d.name as deal,
-        d.account,
-        d.product,
-        d.stage,
+        p.deal,
+        p.account,
+        p.product,
+        p.stage,
         p.close_date,
         p.rep_id,
         coalesce(r.name, p.rep_id) as rep,
         p.squad_id,
         s.name as squad,
-        d.amount as deal_amount,
-        coalesce(p.percent, 100.0 * p.credited / nullif(d.amount, 0))::decimal(9, 4) as split_pct,
+        p.deal_amount,
+        p.percent::decimal(9, 4) as split_pct,
         p.credited::decimal(18, 2) as credited,
-        d.probability,
+        p.probability,
         p.weighted::decimal(18, 2) as weighted
     from picked as p
-    inner join deals as d on d.deal_id = p.deal_id
     left join reps as r on r.rep_id = p.rep_id
     left join squads as s on s.squad_id = p.squad_id
     where ($squad_id is null or p.squad_id = $squad_id)

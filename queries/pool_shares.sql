@@ -1,6 +1,6 @@
 -- pool_shares: the deal-pod pool of each won deal closed in the period, divided among its pod by contribution on the deal, in whole cents that add up to the pool.
 -- grain: one row per pod member per won deal (pod = owner, revenue-split reps and confirmed overlay reps)
--- params: $period_start DATE (inclusive), $period_end DATE (exclusive), $viewer_id VARCHAR (optional: only the pods of deals this person is in or that have a member of a squad they manage in the period; pages still apply who may see what)
+-- params: $period_start DATE (inclusive), $period_end DATE (exclusive), $viewer_id VARCHAR (optional: only the pods of deals this person is in or that have a member of a squad they manage in the period; pages still apply who may see what), $squad_id VARCHAR (optional: only pods with a member who was in this squad in the period)
 -- share is the member's fraction of the pool, amount their money. Points = weighted activities
 -- on the deal + pool_kudos_points per kudos tied to the deal; a pod with no points splits equally.
 -- Cents: everyone gets their exact share rounded down, the cents left over go one each to the
@@ -42,14 +42,14 @@ in_period as (
         and close_date >= $period_start and close_date < $period_end
 ),
 
--- the viewer and the people of the squads they manage, when the pods are asked for one viewer
+-- the viewer, the people of the squads they manage and of the squad asked for
 watched as (
     select $viewer_id as rep_id
     union
     select m.rep_id
     from squad_membership_days as m
     inner join squads as s on s.squad_id = m.squad_id
-    where s.manager_id = $viewer_id
+    where (s.manager_id = $viewer_id or s.squad_id = $squad_id)
         and m.valid_from < $period_end and m.valid_to > $period_start
 ),
 
@@ -78,7 +78,8 @@ won as (
             else round(d.amount::decimal(38, 2) * s.pool_percent::decimal(9, 4) / 100, 2)
         end::decimal(18, 2) as pool
     from in_period as d, setting as s, bands as b
-    where $viewer_id is null or d.deal_id in (select deal_id from watched_deals)
+    where ($viewer_id is null and $squad_id is null)
+        or d.deal_id in (select deal_id from watched_deals)
 ),
 
 pod as (

@@ -105,11 +105,15 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             if found is not None:
                 for version in range(found + 1, SCHEMA_VERSION + 1):
                     cur.execute(MIGRATIONS[version])
+            rebuild = found != SCHEMA_VERSION or stored.get("facts_sha256") != facts.digest()
+            if rebuild and found is not None:
+                # What the derived tables hold changed: they are made anew, with their columns.
+                for table in facts.tables():
+                    cur.execute(f"drop table if exists {table}")
             # Tables are created if missing; views and macros are re-created, so that a file
             # always matches the code that opens it (schema.sql is idempotent).
             cur.execute(schema)
-            if found != SCHEMA_VERSION or stored.get("facts_sha256") != facts.digest():
-                # What the derived tables hold changed (or they are new): work them out again.
+            if rebuild:
                 facts.refresh(cur)
             cur.execute(
                 "insert or replace into meta values "

@@ -31,12 +31,21 @@ def neutralise_formulas(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def csv_file(frame: pl.DataFrame) -> bytes:
+    """The table as CSV (UTF-8 with a BOM, so Excel reads accents right), formulas neutralised."""
+    return neutralise_formulas(frame).write_csv().encode("utf-8-sig")
+
+
+def excel_file(frame: pl.DataFrame, name: str) -> bytes:
+    """The table as an Excel workbook with one sheet named `name`, formulas neutralised."""
+    buffer = io.BytesIO()
+    neutralise_formulas(frame).write_excel(buffer, worksheet=name[:31])
+    return buffer.getvalue()
+
+
 def export_files(frame: pl.DataFrame, name: str) -> dict[str, bytes]:
     """The CSV and Excel files of a table, formulas neutralised: {file name: bytes}."""
-    safe = neutralise_formulas(frame)
-    buffer = io.BytesIO()
-    safe.write_excel(buffer, worksheet=name[:31])
-    return {f"{name}.csv": safe.write_csv().encode("utf-8-sig"), f"{name}.xlsx": buffer.getvalue()}
+    return {f"{name}.csv": csv_file(frame), f"{name}.xlsx": excel_file(frame, name)}
 
 
 def fingerprint(frame: pl.DataFrame) -> str | None:

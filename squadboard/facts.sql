@@ -10,7 +10,7 @@
 -- deal has none. squad_id is the rep's squad on the close date.
 insert into credited_revenue
 with won as (
-    select deal_id, owner_id, amount, close_date
+    select deal_id, owner_id, amount, close_date, name, account, product, stage, probability
     from deals
     where status = 'won' and close_date is not null and amount is not null and {scope}
 ),
@@ -42,7 +42,14 @@ final as (
         won.close_date,
         all_credits.percent,
         -- unrounded, so the credits of a deal add up to its amount exactly
-        won.amount::decimal(38, 2) * all_credits.percent * 0.01 as amount
+        won.amount::decimal(38, 2) * all_credits.percent * 0.01 as amount,
+        -- the deal as the drill-downs show it, so that they need not look it up among all deals
+        won.name as deal,
+        won.account,
+        won.product,
+        won.stage,
+        won.amount as deal_amount,
+        won.probability
     from won
     inner join all_credits on all_credits.deal_id = won.deal_id
     left join squad_membership_days as m
@@ -58,7 +65,7 @@ order by close_date, deal_id, rep_id;
 -- is the rep's squad on the expected close date (as for won deals).
 insert into open_pipeline_credits
 with open_deals as (
-    select deal_id, owner_id, amount, probability, close_date
+    select deal_id, owner_id, amount, probability, close_date, name, account, product, stage
     from deals
     where status = 'open' and amount is not null and {scope}
 ),
@@ -85,7 +92,14 @@ final as (
         m.squad_id,
         o.close_date,
         o.amount::decimal(38, 2) * c.percent * 0.01 as amount,
-        o.amount::decimal(38, 2) * c.percent * 0.01 * coalesce(o.probability, 0) as weighted
+        o.amount::decimal(38, 2) * c.percent * 0.01 * coalesce(o.probability, 0) as weighted,
+        c.percent,
+        o.name as deal,
+        o.account,
+        o.product,
+        o.stage,
+        o.amount as deal_amount,
+        o.probability
     from open_deals as o
     inner join all_credits as c on c.deal_id = o.deal_id
     left join squad_membership_days as m

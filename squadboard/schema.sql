@@ -239,7 +239,13 @@ create table if not exists credited_revenue (
     squad_id varchar,
     close_date date not null,
     percent decimal(9, 4) not null,
-    amount decimal(38, 8) not null
+    amount decimal(38, 8) not null,
+    deal varchar,                           -- the deal's name, account ... as in deals
+    account varchar,
+    product varchar,
+    stage varchar,
+    deal_amount decimal(18, 2),
+    probability double
 );
 
 -- Overlay credits that count: confirmed by the AE and the manager, not rejected, won deals.
@@ -259,7 +265,14 @@ create table if not exists open_pipeline_credits (
     squad_id varchar,
     close_date date,
     amount decimal(38, 8) not null,
-    weighted double not null
+    weighted double not null,
+    percent decimal(9, 4) not null,
+    deal varchar,                           -- the deal's name, account ... as in deals
+    account varchar,
+    product varchar,
+    stage varchar,
+    deal_amount decimal(18, 2),
+    probability double
 );
 
 -- Who helped win a deal they do not own (revenue split, confirmed overlay, logged activity).

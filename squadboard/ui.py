@@ -14,7 +14,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from squadboard import auth, db, demo, periods, plan
-from squadboard.exports import export_files, fingerprint
+from squadboard.exports import csv_file, excel_file, fingerprint
 
 LEADERS = auth.LEADERS
 
@@ -270,6 +270,16 @@ def squad_picker(squads: pl.DataFrame, default: str | None = None) -> str | None
     return picked
 
 
+def admin_squad_picker(viewer: Viewer, as_of: date) -> str | None:
+    """The squad an admin looks at on pages that list pods and claims: the whole organisation's
+    (236,000 pods a quarter at 16,000 reps) is no table to read. None for anyone else, who sees
+    their own and their squads' rows."""
+    if viewer.access != "admin":
+        return None
+    squads = run("roster", as_of=as_of).select("squad_id", "squad").drop_nulls().unique()
+    return squad_picker(squads.sort("squad"), default=viewer.squad_id)
+
+
 def select_squad(squad_id: str) -> None:
     """Make `squad_id` the picked squad on the next run (e.g. from a click on a table row)."""
     st.session_state["squad"] = squad_id
@@ -334,22 +344,28 @@ def deals_behind(
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _export_cached(digest: str, name: str, _frame: pl.DataFrame) -> dict[str, bytes]:
-    return export_files(_frame, name)
+def _csv_cached(digest: str, _frame: pl.DataFrame) -> bytes:
+    return csv_file(_frame)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _excel_cached(digest: str, name: str, _frame: pl.DataFrame) -> bytes:
+    return excel_file(_frame, name)
 
 
 def downloads(frame: pl.DataFrame, name: str) -> None:
     """CSV and Excel downloads of exactly what the table shows.
 
-    The files are made once per table content and reused by every session and rerun: writing
-    an Excel file of a big table costs seconds, fingerprinting it milliseconds.
+    The CSV file is made with the page, once per table content (an exact row fingerprint) and
+    shared by every session. The Excel file, which takes seconds for a big table, is made only
+    when someone clicks its button (Streamlit runs the callable then), also once per content.
     """
     digest = fingerprint(frame)
-    files = export_files(frame, name) if digest is None else _export_cached(digest, name, frame)
+    csv = csv_file(frame) if digest is None else _csv_cached(digest, frame)
     left, right = st.columns(2)
     left.download_button(
         "Download CSV",
-        files[f"{name}.csv"],
+        csv,
         f"{name}.csv",
         "text/csv",
         key=f"csv_{name}",
@@ -357,7 +373,9 @@ def downloads(frame: pl.DataFrame, name: str) -> None:
     )
     right.download_button(
         "Download Excel",
-        files[f"{name}.xlsx"],
+        (lambda: excel_file(frame, name))
+        if digest is None
+        else (lambda: _excel_cached(digest, name, frame)),
         f"{name}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"xlsx_{name}",

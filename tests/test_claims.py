@@ -184,6 +184,16 @@ def test_claimable_deals_leave_out_own_lost_and_already_claimed_deals(org):
     assert ids("se1") == {"d2", "d4"}
 
 
+def test_claimable_deals_are_the_squads_unless_searched_for(org):
+    find = lambda rep, text=None: set(  # noqa: E731
+        db.run(org, "claimable_deals", rep_id=rep, search=text, **Q4)["deal_id"]
+    )
+    assert find("b1") == set()  # squad Two owns no deal in Q4
+    assert find("b1", "big") == {"d1"}  # any case, any squad
+    assert find("b1", " WIN ") == {"d1", "d2"}  # the lost and the open deal do not say "win"
+    assert find("b1", "no such deal") == set()
+
+
 # The page, in the app -----------------------------------------------------------------------
 
 
@@ -319,3 +329,38 @@ def test_two_tabs_confirming_at_the_same_moment_write_once(org):
     other_tab.rollback()
     assert status(org, credit_id) == "pending"
     assert audit_actions(org, credit_id) == ["file_claim"]
+
+
+def test_an_admin_confirms_the_claims_of_the_squad_picked_in_the_sidebar(app_env):
+    from squadboard import claims as rules
+    from squadboard import ui
+
+    deal = ui.run("claimable_deals", rep_id="marcus.hill", **Q4)
+    deal = deal.join(
+        ui.run("deals_behind", **Q4, as_of=TODAY).select("deal_id", "squad_id").unique("deal_id"),
+        on="deal_id",
+    ).row(0, named=True)
+    credit_id = rules.file_claim(
+        ui.con(), "marcus.hill", deal["deal_id"], "SE", "demo", Plan(), NOW
+    )
+    at = claims_page("elena.duarte")
+    roster = ui.run("roster", as_of=TODAY)
+    marcus = roster.filter(pl.col("rep_id") == "marcus.hill")["squad_id"][0]
+    # a squad that neither the claimant nor the deal's owner is in
+    other = next(
+        s for s in ("falcons", "orcas", "lynx", "ravens") if s not in (deal["squad_id"], marcus)
+    )
+    at.selectbox(key="squad").set_value(other).run()
+    waiting = [s for s in at.selectbox if s.key == "claim_pick"]
+    assert not waiting or f"Marcus Hill · SE on {deal['deal']}" not in waiting[0].options
+    at.selectbox(key="squad").set_value(deal["squad_id"]).run()
+    assert not at.exception
+    assert f"Marcus Hill · SE on {deal['deal']}" in at.selectbox(key="claim_pick").options
+    at.selectbox(key="claim_pick").set_value(credit_id).run()
+    at.button(key="confirm").click().run()
+    stamped = (
+        ui.con()
+        .execute("select manager_confirmed_by from deal_credits where credit_id = ?", [credit_id])
+        .fetchone()
+    )
+    assert stamped == ("elena.duarte",)

@@ -64,9 +64,7 @@ IMPORTS = {
     ),
     "revenue splits that replace a deal's split": (
         "credits.csv",
-        "deal_id,rep_id,credit_type,percent\n"
-        "F1,priya.raman,revenue,50\n"
-        "F1,tom.becker,revenue,50\n",
+        "deal_id,rep_id,credit_type,percent\nF1,priya.raman,revenue,50\nF1,tom.becker,revenue,50\n",
     ),
     "a confirmed overlay": (
         "credits.csv",

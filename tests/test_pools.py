@@ -214,3 +214,30 @@ def test_a_leader_sees_the_pods_of_their_squad(app_env):
     names = ui.run("roster", as_of="2026-11-23").filter(pl.col("rep_id").is_in(falcons))["rep"]
     assert set(per_rep["rep"]) <= set(names)
     assert len(per_rep) > 1
+
+
+def test_an_admin_sees_one_squads_pods_at_a_time(app_env):
+    from squadboard import ui
+
+    shares = ui.run("pool_shares", **Q4)
+    at = open_pods("elena.duarte")
+    seen = {}
+    for squad in ("orcas", "ravens"):
+        at.selectbox(key="squad").set_value(squad).run()
+        assert not at.exception
+        # everyone who was in the squad during the quarter (movers too)
+        members = [
+            r[0]
+            for r in ui.con()
+            .execute(
+                "select rep_id from squad_members where squad_id = ? and valid_from < ? "
+                "and (valid_to is null or valid_to > ?)",
+                [squad, Q4["period_end"], Q4["period_start"]],
+            )
+            .fetchall()
+        ]
+        pods = shares.filter(pl.col("rep_id").is_in(members))["deal_id"].unique()
+        expected = shares.filter(pl.col("deal_id").is_in(pods.to_list()))["deal"].unique()
+        seen[squad] = set(at.dataframe[0].value["deal"])
+        assert seen[squad] == set(expected) and seen[squad]
+    assert seen["orcas"] != seen["ravens"]

@@ -57,8 +57,8 @@ def test_download_files_are_made_once_per_table_content(monkeypatch):
 
     st.cache_data.clear()
     made = []
-    real = ui.export_files
-    monkeypatch.setattr(ui, "export_files", lambda f, n: made.append(n) or real(f, n))
+    real = ui.csv_file
+    monkeypatch.setattr(ui, "csv_file", lambda f: made.append("board") or real(f))
     big = pl.DataFrame({"rep": [f"r{i}" for i in range(150_000)], "credited": range(150_000)})
     ui.downloads(big, "board")
     ui.downloads(big.clone(), "board")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 
+import polars as pl
 import pytest
 
 from tests.browser.conftest import Visit
@@ -115,6 +116,18 @@ def _squads_csv(visit) -> list[dict]:
         visit.page.get_by_role("button", name="Download CSV").first.click()
     text = download.value.path().read_text(encoding="utf-8-sig")
     return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_the_excel_download_is_made_on_click_and_matches_the_csv(signed_in):
+    """The Excel file is made only when asked for (Streamlit's deferred download)."""
+    visit = signed_in(LEADER)
+    rows = _squads_csv(visit)
+    with visit.page.expect_download() as download:
+        visit.page.get_by_role("button", name="Download Excel").first.click()
+    assert download.value.suggested_filename.endswith(".xlsx")
+    sheet = pl.read_excel(download.value.path())
+    assert sheet["squad"].to_list() == [r["squad"] for r in rows]
+    assert sheet["credited"].sum() == pytest.approx(sum(float(r["credited"]) for r in rows))
 
 
 def test_a_leader_uploads_through_the_widget_and_the_figures_change(signed_in, tmp_path):
