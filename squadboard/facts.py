@@ -24,8 +24,19 @@ from pathlib import Path
 import duckdb
 
 SQL_FILE = Path(__file__).with_name("facts.sql")
-SCOPE_ALL = "true"
-SCOPE_SOME = "deal_id in (select deal_id from fact_scope)"
+# What the statements read: every deal, credit and activity, or those of the deals in scope.
+INPUTS = {
+    "fact_deals": "select * from deals",
+    "fact_credits": "select * from deal_credits",
+    "fact_activities": "select deal_id, rep_id, kind from activities where deal_id is not null",
+}
+SCOPED = {
+    "fact_deals": "select * from deals where deal_id in (select deal_id from fact_scope)",
+    "fact_credits": "select * from deal_credits where deal_id in (select deal_id from fact_scope)",
+    # Only won deals have helpers and pod points: one pass over the activities serves both.
+    "fact_activities": "select a.deal_id, a.rep_id, a.kind from activities as a "
+    "semi join (select deal_id from fact_deals where status = 'won') as w on w.deal_id = a.deal_id",
+}
 
 
 @cache
@@ -42,12 +53,12 @@ def tables() -> list[str]:
 
 def deal_tables() -> list[str]:
     """The tables kept per deal (their statement works on the deals in scope)."""
-    return [t for t, sql in statements().items() if "{scope}" in sql]
+    return [t for t, sql in statements().items() if "fact_deals" in sql]
 
 
 def digest() -> str:
     """Changes whenever what the derived tables hold changes; db.connect rebuilds on it."""
-    return hashlib.sha256(SQL_FILE.read_bytes()).hexdigest()
+    return hashlib.sha256(SQL_FILE.read_bytes() + repr(INPUTS).encode()).hexdigest()
 
 
 def refresh(
@@ -66,7 +77,8 @@ def refresh(
     if deals is None:
         for table in deal_tables():
             cur.execute(f"delete from {table}")
-        scope = SCOPE_ALL
+        for name, sql in INPUTS.items():
+            cur.execute(f"create or replace temp view {name} as {sql}")
     else:
         cur.execute(
             "create or replace temp table fact_scope as "
@@ -75,13 +87,17 @@ def refresh(
         )
         for table in deal_tables():
             cur.execute(f"delete from {table} where deal_id in (select deal_id from fact_scope)")
-        scope = SCOPE_SOME
+        for name, sql in SCOPED.items():
+            cur.execute(f"create or replace temp table {name} as {sql}")
     for table, sql in statements().items():
         if table in whole:
             if not activities:
                 continue
             cur.execute(f"delete from {table}")
-        cur.execute(sql.replace("{scope}", scope))
+        cur.execute(sql)
+    kind = "view" if deals is None else "table"
+    for name in reversed(INPUTS):
+        cur.execute(f"drop {kind} {name}")
     if deals is not None:
         cur.execute("drop table fact_scope")
 

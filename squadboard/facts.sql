@@ -1,9 +1,11 @@
 -- Derived tables: credits, pipeline and helpers worked out once per write instead of on every
 -- read. squadboard/facts.py deletes the rows of the deals in scope and runs these statements,
--- in order, inside the writer's own transaction. {scope} stands for the deals being refreshed
--- (`true` for all of them, else membership in the temp table fact_scope). Rows go in close-date
--- order so that a period's filter skips most of the table. Each statement starts with a
--- `-- table: <name>` line; the tables themselves are in schema.sql.
+-- in order, inside the writer's own transaction. They read the deals being refreshed from
+-- fact_deals, their credits from fact_credits and the activities on those of them that are won
+-- from fact_activities: temp tables facts.py fills once per refresh (or views of everything),
+-- so that no statement scans all 5,000,000 deals or 20,000,000 activities again. Rows go in
+-- close-date order so that a period's filter skips most of the table. Each statement starts
+-- with a `-- table: <name>` line; the tables themselves are in schema.sql.
 
 -- table: credited_revenue
 -- One row per revenue credit on a won deal: explicit splits, or 100 % to the owner when the
@@ -11,14 +13,14 @@
 insert into credited_revenue
 with won as (
     select deal_id, owner_id, amount, close_date, name, account, product, stage, probability
-    from deals
-    where status = 'won' and close_date is not null and amount is not null and {scope}
+    from fact_deals
+    where status = 'won' and close_date is not null and amount is not null
 ),
 
 splits as (
     select c.deal_id, c.rep_id, c.percent
-    from deal_credits as c
-    where c.credit_type = 'revenue' and {scope}
+    from fact_credits as c
+    where c.credit_type = 'revenue'
 ),
 
 owner_only as (
@@ -66,14 +68,14 @@ order by close_date, deal_id, rep_id;
 insert into open_pipeline_credits
 with open_deals as (
     select deal_id, owner_id, amount, probability, close_date, name, account, product, stage
-    from deals
-    where status = 'open' and amount is not null and {scope}
+    from fact_deals
+    where status = 'open' and amount is not null
 ),
 
 splits as (
     select deal_id, rep_id, percent
-    from deal_credits
-    where credit_type = 'revenue' and {scope}
+    from fact_credits
+    where credit_type = 'revenue'
 ),
 
 all_credits as (
@@ -115,16 +117,16 @@ order by close_date, deal_id, rep_id;
 insert into confirmed_overlay
 with overlays as (
     select deal_id, rep_id, deal_role, percent
-    from deal_credits
+    from fact_credits
     where credit_type = 'overlay'
         and ae_confirmed_at is not null
         and manager_confirmed_at is not null
         and rejected_at is null
-        and {scope}
+
 ),
 
 won as (
-    select deal_id, amount, close_date from deals where status = 'won' and {scope}
+    select deal_id, amount, close_date from fact_deals where status = 'won'
 ),
 
 final as (
@@ -148,16 +150,16 @@ order by close_date, deal_id, rep_id;
 insert into deal_helpers
 with won as (
     select deal_id, owner_id, close_date
-    from deals
-    where status = 'won' and close_date is not null and {scope}
+    from fact_deals
+    where status = 'won' and close_date is not null
 ),
 
 helpers as (
-    select deal_id, rep_id from deal_credits where credit_type = 'revenue' and {scope}
+    select deal_id, rep_id from fact_credits where credit_type = 'revenue'
     union
-    select deal_id, rep_id from confirmed_overlay where {scope}
+    select deal_id, rep_id from confirmed_overlay where deal_id in (select deal_id from won)
     union
-    select deal_id, rep_id from activities where deal_id is not null and {scope}
+    select deal_id, rep_id from fact_activities
 ),
 
 final as (
@@ -175,14 +177,13 @@ order by close_date, deal_id, rep_id;
 insert into deal_activity
 with won as (
     select deal_id, close_date
-    from deals
-    where status = 'won' and close_date is not null and {scope}
+    from fact_deals
+    where status = 'won' and close_date is not null
 ),
 
 logged as (
     select deal_id, rep_id, kind, count(*)::integer as activities
-    from activities
-    where deal_id is not null and {scope}
+    from fact_activities
     group by deal_id, rep_id, kind
 ),
 
