@@ -109,3 +109,26 @@ st.dataframe(
     },
 )
 ui.deals_behind(period, as_of, squad_id=picked, name=f"deals_{picked}_{period.label}")
+
+movement = ui.run("pipeline_movement", as_of=as_of).filter(pl.col("squad_id") == picked)
+if not movement.is_empty():
+    day, before = movement["snapshot_date"][0], movement["before_date"][0]
+    st.subheader("Pipeline movement")
+    st.caption(
+        f"Open pipeline in the snapshot of {day:%d %b %Y}"
+        + (f" against the one of {before:%d %b %Y}" if before else " (the first snapshot)")
+        + ": added is newly open, removed is no longer open (won, lost or dropped)."
+    )
+    st.dataframe(
+        movement.select("rep", "pipeline_before", "added", "removed", "pipeline", "net_change"),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "rep": "Owner",
+            "pipeline_before": ui.money("Before"),
+            "added": ui.money("Added"),
+            "removed": ui.money("Removed"),
+            "pipeline": ui.money("Open now"),
+            "net_change": ui.money("Net change"),
+        },
+    )

@@ -56,6 +56,11 @@ def deal_tables() -> list[str]:
     return [t for t, sql in statements().items() if "fact_deals" in sql]
 
 
+def snapshot_tables() -> list[str]:
+    """The tables kept per pipeline snapshot day (their statement reads fact_days)."""
+    return [t for t, sql in statements().items() if "fact_days" in sql]
+
+
 def digest() -> str:
     """Changes whenever what the derived tables hold changes; db.connect rebuilds on it."""
     return hashlib.sha256(SQL_FILE.read_bytes() + repr(INPUTS).encode()).hexdigest()
@@ -71,7 +76,7 @@ def refresh(
     """Recompute the derived rows of the deals `deals` selects (SQL returning deal_id), or of
     every deal when it is None; with `activities` (the default for everything) also the
     tables kept over all activities. Runs in the caller's transaction, if it has one."""
-    whole = [t for t in tables() if t not in deal_tables()]
+    whole = [t for t in tables() if t not in deal_tables() + snapshot_tables()]
     if activities is None:
         activities = deals is None
     if deals is None:
@@ -90,6 +95,8 @@ def refresh(
         for name, sql in SCOPED.items():
             cur.execute(f"create or replace temp table {name} as {sql}")
     for table, sql in statements().items():
+        if table in snapshot_tables():
+            continue
         if table in whole:
             if not activities:
                 continue
@@ -100,6 +107,28 @@ def refresh(
         cur.execute(f"drop {kind} {name}")
     if deals is not None:
         cur.execute("drop table fact_scope")
+    if deals is None:
+        refresh_snapshots(cur)
+
+
+def refresh_snapshots(cur: duckdb.DuckDBPyConnection, day=None) -> None:
+    """Recompute the pipeline movement of snapshot day `day` and of the snapshot day after
+    it (whose 'before' it is), or of every snapshot day when it is None."""
+    days = "select distinct snapshot_date from pipeline_snapshots"
+    if day is None:
+        cur.execute(f"create or replace temp table fact_days as {days}")
+    else:
+        cur.execute(
+            f"create or replace temp table fact_days as select ?::date as snapshot_date union "
+            f"select min(snapshot_date) from ({days}) where snapshot_date > ?",
+            [day, day],
+        )
+    for table in snapshot_tables():
+        cur.execute(
+            f"delete from {table} where snapshot_date in (select snapshot_date from fact_days)"
+        )
+        cur.execute(statements()[table])
+    cur.execute("drop table fact_days")
 
 
 def refresh_deal(cur: duckdb.DuckDBPyConnection, deal_id: str) -> None:

@@ -204,3 +204,48 @@ select rep_id, date_trunc('month', activity_date)::date as month, kind, count(*)
 from activities
 group by all
 order by month, rep_id, kind;
+
+-- table: pipeline_changes
+-- Week-over-week movement of the open pipeline per owner: each snapshot day in fact_days
+-- against the snapshot day before it. Kept per snapshot day: an import rewrites its day's
+-- snapshot, which changes that day's rows and the next snapshot day's.
+insert into pipeline_changes
+with days as (
+    select snapshot_date, lag(snapshot_date) over (order by snapshot_date) as before_date
+    from (select distinct snapshot_date from pipeline_snapshots)
+),
+
+picked as (
+    select * from days where snapshot_date in (select snapshot_date from fact_days)
+),
+
+now_open as (
+    select p.snapshot_date, s.deal_id, s.owner_id, s.amount
+    from pipeline_snapshots as s
+    inner join picked as p on p.snapshot_date = s.snapshot_date
+),
+
+before_open as (
+    select p.snapshot_date, s.deal_id, s.owner_id, s.amount
+    from pipeline_snapshots as s
+    inner join picked as p on p.before_date = s.snapshot_date
+),
+
+final as (
+    select
+        coalesce(n.snapshot_date, b.snapshot_date) as snapshot_date,
+        coalesce(n.owner_id, b.owner_id) as owner_id,
+        coalesce(sum(n.amount), 0)::decimal(18, 2) as pipeline,
+        coalesce(sum(b.amount), 0)::decimal(18, 2) as pipeline_before,
+        coalesce(sum(n.amount) filter (where b.deal_id is null), 0)::decimal(18, 2) as added,
+        coalesce(sum(b.amount) filter (where n.deal_id is null), 0)::decimal(18, 2) as removed
+    from now_open as n
+    full outer join before_open as b
+        on b.snapshot_date = n.snapshot_date and b.deal_id = n.deal_id
+    group by all
+)
+
+select f.*, p.before_date
+from final as f
+inner join picked as p on p.snapshot_date = f.snapshot_date
+order by f.snapshot_date, f.owner_id;

@@ -299,6 +299,17 @@ create table if not exists activity_months (
     activities integer not null
 );
 
+-- Open pipeline per owner on each snapshot day against the snapshot day before it.
+create table if not exists pipeline_changes (
+    snapshot_date date not null,
+    owner_id varchar,
+    pipeline decimal(18, 2) not null,          -- open on snapshot_date
+    pipeline_before decimal(18, 2) not null,   -- open on before_date
+    added decimal(18, 2) not null,             -- open now, not open then
+    removed decimal(18, 2) not null,           -- open then, not now (won, lost or dropped)
+    before_date date                           -- null for the first snapshot
+);
+
 -- The first whole calendar month of [ps, pe) starts on first_whole_month(ps, pe) and the
 -- whole months end on after_whole_months(ps, pe) (both pe when there is no whole month).
 create or replace macro first_whole_month(ps, pe) as

@@ -43,6 +43,19 @@ def test_the_page_shows_the_figures_of_the_named_query(app_env):
         assert shown[row["squad"]] == pytest.approx(float(row["credited"]))
 
 
+def test_the_squad_page_shows_this_weeks_pipeline_movement_of_the_picked_squad(app_env):
+    from squadboard import ui
+
+    at = open_app(squad="orcas")
+    assert not at.exception
+    assert any(h.value == "Pipeline movement" for h in at.subheader)
+    shown = at.dataframe[-1].value
+    expected = ui.run("pipeline_movement", as_of="2026-11-23")
+    expected = expected.filter(expected["squad_id"] == "orcas")
+    assert list(shown["rep"]) == expected["rep"].to_list() and len(shown) > 0
+    assert (shown["net_change"] == shown["pipeline"] - shown["pipeline_before"]).all()
+
+
 def test_period_deep_link_selects_the_period(app_env):
     at = open_app(period="2026-Q3")
     assert at.title[0].value == "Squads · 2026-Q3"

@@ -10,7 +10,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -36,26 +35,6 @@ VIEWS = {
     "leaderboard": ("leaderboard", {"metric": "credited"}, "rep_id"),
     "pipeline_movement": ("pipeline_movement", {}, "owner_id"),
 }
-
-
-def _reference(name: str) -> Path | None:
-    """The bench's own SQL for a view no named query provides yet."""
-    path = Path(__file__).with_name(f"{name}.sql")
-    return path if path.is_file() else None
-
-
-def _time_reference(path: Path, name: str, params: dict, repeat: int) -> tuple[pl.DataFrame, float]:
-    sql = _reference(name).read_text()
-    con = db.connect(path, read_only=True)
-    try:
-        runs = []
-        for _ in range(repeat + 1):
-            started = time.perf_counter()
-            frame = con.cursor().sql(sql, params=params).pl()
-            runs.append(time.perf_counter() - started)
-    finally:
-        con.close()
-    return frame, measure.median(runs[1:])
 
 
 def _subprocess(args: list[str]) -> dict:
@@ -90,7 +69,7 @@ def run(
     work.mkdir(parents=True, exist_ok=True)
     path = work / "bench.duckdb"
     known = set(db.query_names())
-    views = {v: spec for v, spec in VIEWS.items() if spec[0] in known or _reference(spec[0])}
+    views = {v: spec for v, spec in VIEWS.items() if spec[0] in known}
     report: dict = {
         "scale": scale.as_dict(),
         "anchor": anchor.isoformat(),
@@ -100,12 +79,7 @@ def run(
     }
     for view, (name, _, _) in VIEWS.items():
         if view not in views:
-            report["notes"].append(f"view {view}: no named query {name!r} yet; not compared")
-        elif name not in known:
-            report["notes"].append(
-                f"view {view}: no named query {name!r} yet; timed with the bench's reference "
-                f"SQL ({_reference(name).relative_to(db.ROOT)})"
-            )
+            report["notes"].append(f"view {view}: no named query {name!r}; not compared")
     try:
         echo(f"building the {scale.name} organisation in {path} …")
         gen = [str(path), str(work), "--scale", scale.name, "--anchor", anchor.isoformat()]
@@ -161,15 +135,11 @@ def _views(path: Path, work: Path, ctx: dict, views: dict, timed: list, repeat: 
         for view, (name, fixed, key) in views.items():
             theirs = pl.read_parquet(answers / f"{view}.parquet")
             pandas = base["views"][view]
-            if name not in db.query_names():
-                label = f"{name} (bench reference SQL)"
-                ours, ours_s = _time_reference(path, name, {"as_of": ctx["as_of"]}, repeat)
-            else:
-                query = db.get_query(name)
-                params = {p.name: ctx[p.name] for p in query.params if p.name in ctx} | fixed
-                label = name + "".join(f"[{k}={v}]" for k, v in fixed.items())
-                ours = db.run(con, name, **params)
-                ours_s = warm.get(label, {}).get("warm_s")
+            query = db.get_query(name)
+            params = {p.name: ctx[p.name] for p in query.params if p.name in ctx} | fixed
+            label = name + "".join(f"[{k}={v}]" for k, v in fixed.items())
+            ours = db.run(con, name, **params)
+            ours_s = warm.get(label, {}).get("warm_s")
             out[view] = {
                 "query": label,
                 "squadboard_warm_s": ours_s,

@@ -210,6 +210,7 @@ def _write(con, batch: Batch, counts: dict[str, int], actor: str, as_of: date) -
             """,
             [as_of],
         )
+        facts.refresh_snapshots(cur, as_of)  # this day's pipeline movement, and the next's
         undo.keep_added(
             cur,
             import_id,
