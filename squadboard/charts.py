@@ -8,9 +8,22 @@ import polars as pl
 STATUS_COLOURS = {"ahead": "#2e7d32", "on track": "#f9a825", "behind": "#c62828", None: "#9e9e9e"}
 
 
-def attainment_bars(squads: pl.DataFrame, elapsed: float | None = None) -> go.Figure:
-    """Attainment per squad as horizontal bars, coloured by status, with the time-elapsed line."""
+def attainment_bars(
+    squads: pl.DataFrame, elapsed: float | None = None, most: int = 30
+) -> go.Figure:
+    """Attainment per squad as horizontal bars, coloured by status, with the time-elapsed line.
+
+    Over `most` squads (a big organisation has thousands) it shows the furthest behind and the
+    furthest ahead, half each, and says so in its title; the table beside it has them all.
+    """
     rows = squads.filter(pl.col("attainment").is_not_null()).sort("attainment")
+    title = None
+    if rows.height > most:
+        title = (
+            f"The {most // 2} squads furthest behind and the {most - most // 2} furthest ahead, "
+            f"of {rows.height:,}"
+        )
+        rows = pl.concat([rows.head(most // 2), rows.tail(most - most // 2)])
     fig = go.Figure(
         go.Bar(
             x=rows["attainment"].to_list(),
@@ -35,8 +48,9 @@ def attainment_bars(squads: pl.DataFrame, elapsed: float | None = None) -> go.Fi
         xaxis=dict(tickformat=".0%", title="attainment of base quota", rangemode="tozero"),
         yaxis=dict(title=None),
         height=120 + 48 * max(rows.height, 1),
-        margin=dict(l=10, r=30, t=40, b=10),
+        margin=dict(l=10, r=30, t=70 if title else 40, b=10),
         showlegend=False,
+        title=title,
     )
     return fig
 
@@ -111,8 +125,16 @@ def squad_trend(
     return fig
 
 
-def goals_vs_quota(budget: pl.DataFrame) -> go.Figure:
-    """Per squad: the sum of the reps' own goals (bottom-up) next to the base quota (top-down)."""
+def goals_vs_quota(budget: pl.DataFrame, most: int = 30) -> go.Figure:
+    """Per squad: the sum of the reps' own goals (bottom-up) next to the base quota (top-down).
+
+    Over `most` squads it shows the first `most` rows as given (goals_by_squad puts the largest
+    shortfall first) and says so in its title.
+    """
+    title = None
+    if budget.height > most:
+        title = f"The first {most} of {budget.height:,} squads, largest shortfall first"
+        budget = budget.head(most)
     squads = budget["squad"].to_list()
     fig = go.Figure(
         [
@@ -134,8 +156,9 @@ def goals_vs_quota(budget: pl.DataFrame) -> go.Figure:
         barmode="group",
         yaxis=dict(tickformat="$,.0f", title=None),
         height=340,
-        margin=dict(l=10, r=10, t=10, b=10),
+        margin=dict(l=10, r=10, t=40 if title else 10, b=10),
         legend=dict(orientation="h", y=-0.15),
+        title=title,
     )
     return fig
 
