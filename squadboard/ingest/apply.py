@@ -127,6 +127,50 @@ def _refresh_facts(cur: duckdb.DuckDBPyConnection, batch: Batch) -> None:
     cur.execute("drop table changed_deals")
 
 
+def _upsert(cur, batch: Batch, table: str, columns: list[tuple], cols: list[str]) -> None:
+    """Write batch_rows over the stored rows with the same key: each is replaced as a whole.
+
+    An upsert rather than delete + insert: DuckDB re-checks the key index at commit for every
+    key deleted and inserted again in one transaction (16 s of commit for 1,000,000 deals).
+    """
+    keys = KEYS[table]
+    twice = cur.execute(
+        f"select {', '.join(keys)} from batch_rows group by all having count(*) > 1 limit 1"
+    ).fetchone()
+    if twice:
+        # Two files of one import with the same row, changed: an upsert would keep one silently.
+        key = ", ".join(f"{k} {v}" for k, v in zip(keys, twice, strict=True))
+        problem = f"{table}: {key} is in the import twice, with different values"
+        raise ImportFailed([Problem(", ".join(batch.files), None, None, problem)])
+    # Setting a column under a unique constraint (deals.source, reps.email) is slower still than
+    # delete + insert, so the update leaves them out; the rare row that changes one is deleted
+    # first and inserted anew.
+    unique = [(c, d) for c, _, _, key, d, _ in columns if key == "UNI"]
+    match = " and ".join(f"t.{k} = b.{k}" for k in keys)
+    if unique:
+        moved = " or ".join(
+            f"t.{c} is distinct from {f'b.{c}' if c in cols else (d or 'null')}" for c, d in unique
+        )
+        cur.execute(
+            f"delete from {table} as t "
+            f"where exists (select 1 from batch_rows as b where {match} and ({moved}))"
+        )
+    # A column the batch does not have gets its default, as a deleted and re-inserted row would.
+    sets = ", ".join(
+        f"{c} = excluded.{c}" if c in cols else f"{c} = default"
+        for c, _, _, key, _, _ in columns
+        if c not in keys and key != "UNI"
+    )
+    update = f"do update set {sets}" if sets else "do nothing"
+    # In the order the stored rows are kept in: rows updated all over the table are slow to
+    # update (duckdb/duckdb#11275; 200,000 deals in random order: 70 s, in this order: 0.3 s).
+    cur.execute(
+        f"insert into {table} by name "
+        f"select b.* from batch_rows as b left join {table} as t on {match} order by t.rowid "
+        f"on conflict ({', '.join(keys)}) {update}"
+    )
+
+
 def _write(con, batch: Batch, counts: dict[str, int], actor: str, as_of: date) -> None:
     with db.transaction(con) as cur:
         cur.execute(
@@ -148,7 +192,8 @@ def _write(con, batch: Batch, counts: dict[str, int], actor: str, as_of: date) -
             frame = batch.frames.get(table)
             if frame is None or frame.is_empty():
                 continue
-            types = dict(r[:2] for r in cur.execute(f"describe {table}").fetchall())
+            columns = cur.execute(f"describe {table}").fetchall()
+            types = dict(r[:2] for r in columns)
             cur.register("batch_frame", frame.select(c for c in frame.columns if c in types))
             cols = [c for c in frame.columns if c in types]
             typed = ", ".join(f"{c}::{types[c]} as {c}" for c in cols)
@@ -194,8 +239,11 @@ def _write(con, batch: Batch, counts: dict[str, int], actor: str, as_of: date) -
                     f"insert into changed_deals select {DEAL_FACTS[table]} from {table} as t where {where}"
                 )
                 cur.execute(f"insert into changed_deals select {DEAL_FACTS[table]} from batch_rows")
-            cur.execute(f"delete from {table} as t where {where}")
-            cur.execute(f"insert into {table} by name select * from batch_rows")
+            if table in KEYS and not whole:
+                _upsert(cur, batch, table, columns, cols)
+            else:
+                cur.execute(f"delete from {table} as t where {where}")
+                cur.execute(f"insert into {table} by name select * from batch_rows")
             undo.keep_added(cur, import_id, table)
             batch.changed[table] = cur.execute("select count(*) from batch_rows").fetchone()[0]
             cur.execute("drop table batch_rows")
