@@ -161,3 +161,36 @@ def test_a_quota_import_over_a_goal_set_in_the_app_clears_who_set_it(demo_con):
         [q1.start],
     ).fetchone()
     assert row == (95_000.0, None, None)
+
+
+def test_the_days_snapshot_is_the_open_pipeline_after_each_import_of_the_day(demo_con):
+    """The snapshot of the import's day is rewritten in place: changed rows updated, closed
+    deals gone, new open deals added, and undo gives back the day's snapshot as it was."""
+    day = date(2026, 11, 23)
+
+    def snapshot():
+        return demo_con.execute(
+            "select deal_id, owner_id, stage, amount::double, probability, close_date "
+            "from pipeline_snapshots where snapshot_date = ? order by deal_id",
+            [day],
+        ).fetchall()
+
+    def open_deals():
+        return demo_con.execute(
+            "select deal_id, owner_id, stage, amount::double, probability, close_date "
+            "from deals where status = 'open' order by deal_id"
+        ).fetchall()
+
+    before = snapshot()
+    _import(demo_con, ("deals.csv", HEADER + FIRST))
+    after_first = snapshot()
+    assert after_first == open_deals()
+    _import(demo_con, ("deals.csv", HEADER + SECOND))
+    assert snapshot() == open_deals()
+    ids = {row[0] for row in snapshot()}
+    assert "N-2" not in ids and {"N-1", "N-4", "N-5"} <= ids  # N-2 was won the same day
+    assert next(r for r in snapshot() if r[0] == "N-1")[3] == 1500.0
+    undo.undo(demo_con, undo.latest_undoable(demo_con), "maya.chen")
+    assert snapshot() == after_first
+    undo.undo(demo_con, undo.latest_undoable(demo_con), "maya.chen")
+    assert snapshot() == before

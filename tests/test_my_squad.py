@@ -126,8 +126,9 @@ def test_squads_detail_follows_the_link_and_drills_down(app_env):
     assert _metrics(at)["Credited"][0] == f"${float(row['credited']):,.0f}"
     expander = [e for e in at.expander if e.label.startswith("Deals behind")]
     assert expander and f"(${float(row['credited']):,.0f})" in expander[0].label
-    # the trend chart, a members table and the two drill-down tables (plus the squads table)
-    assert len(at.get("plotly_chart")) == 2 and len(at.dataframe) == 4
+    # the trend chart, a members table, the two drill-down tables and the pipeline movement
+    # (plus the squads table)
+    assert len(at.get("plotly_chart")) == 2 and len(at.dataframe) == 5
 
 
 def test_switching_the_squad_updates_the_link(app_env):

@@ -171,6 +171,44 @@ def _upsert(cur, batch: Batch, table: str, columns: list[tuple], cols: list[str]
     )
 
 
+def _snapshot(cur: duckdb.DuckDBPyConnection, day: date) -> None:
+    """Make the snapshot of `day` the deals open now. Rows no longer open go, rows that differ
+    are upserted in storage order, equal rows are left alone: deleting and re-inserting the
+    day's 500,000 rows made DuckDB re-check every key at commit (5 s at the large scale)."""
+    cur.execute(
+        """
+        delete from pipeline_snapshots as t
+        where t.snapshot_date = $day
+            and not exists (select 1 from deals as d where d.deal_id = t.deal_id and d.status = 'open')
+        """,
+        {"day": day},
+    )
+    cur.execute(
+        """
+        create or replace temp table snapshot_rows as
+        select $day::date as snapshot_date, deal_id, owner_id, stage, amount, probability, close_date
+        from deals where status = 'open'
+        except
+        select snapshot_date, deal_id, owner_id, stage, amount, probability, close_date
+        from pipeline_snapshots where snapshot_date = $day
+        """,
+        {"day": day},
+    )
+    cur.execute(
+        """
+        insert into pipeline_snapshots by name
+        select s.* from snapshot_rows as s
+        left join pipeline_snapshots as t
+            on t.snapshot_date = s.snapshot_date and t.deal_id = s.deal_id
+        order by t.rowid
+        on conflict (snapshot_date, deal_id) do update set
+            owner_id = excluded.owner_id, stage = excluded.stage, amount = excluded.amount,
+            probability = excluded.probability, close_date = excluded.close_date
+        """
+    )
+    cur.execute("drop table snapshot_rows")
+
+
 def _write(con, batch: Batch, counts: dict[str, int], actor: str, as_of: date) -> None:
     with db.transaction(con) as cur:
         cur.execute(
@@ -249,15 +287,7 @@ def _write(con, batch: Batch, counts: dict[str, int], actor: str, as_of: date) -
             cur.execute("drop table batch_rows")
         _refresh_facts(cur, batch)
         undo.keep_before(cur, import_id, "pipeline_snapshots", "t.snapshot_date = ?", (as_of,))
-        cur.execute("delete from pipeline_snapshots where snapshot_date = ?", [as_of])
-        cur.execute(
-            """
-            insert into pipeline_snapshots
-            select ?, deal_id, owner_id, stage, amount, probability, close_date
-            from deals where status = 'open'
-            """,
-            [as_of],
-        )
+        _snapshot(cur, as_of)
         facts.refresh_snapshots(cur, as_of)  # this day's pipeline movement, and the next's
         undo.keep_added(
             cur,
