@@ -1,13 +1,15 @@
 """Derived tables kept in step with every write: credited revenue, open pipeline credits,
-confirmed overlays and deal helpers (squadboard/facts.sql says what each holds).
+confirmed overlays, deal helpers, activity per won deal and per month, and the week-over-week
+pipeline movement (squadboard/facts.sql says what each holds; schema.sql declares them).
 
 Reading them is what keeps pages fast at 5,000,000 deals: a period's attainment reads that
 period's credits instead of recomputing every split of every deal on each call. Every write
-path refreshes the deals it touched in its own transaction, so a reader never sees the
-derived rows out of step with the deals:
+path refreshes what it touched in its own transaction, so a reader never sees the derived
+rows out of step with the deals:
 
 - an import refreshes the deals its deals, credits and activities name (all of them when it
-  changes squad memberships, which move credits between squads);
+  changes squad memberships, which move credits between squads), the activity months when it
+  brings activities, and the pipeline movement of its snapshot day;
 - undoing an import, loading the demo and building the benchmark refresh everything;
 - filing, confirming or rejecting a claim refreshes that deal.
 
@@ -63,7 +65,8 @@ def snapshot_tables() -> list[str]:
 
 def digest() -> str:
     """Changes whenever what the derived tables hold changes; db.connect rebuilds on it."""
-    return hashlib.sha256(SQL_FILE.read_bytes() + repr(INPUTS).encode()).hexdigest()
+    inputs = repr(INPUTS) + repr(SCOPED)
+    return hashlib.sha256(SQL_FILE.read_bytes() + inputs.encode()).hexdigest()
 
 
 def refresh(
@@ -102,13 +105,12 @@ def refresh(
                 continue
             cur.execute(f"delete from {table}")
         cur.execute(sql)
-    kind = "view" if deals is None else "table"
     for name in reversed(INPUTS):
-        cur.execute(f"drop {kind} {name}")
-    if deals is not None:
-        cur.execute("drop table fact_scope")
+        cur.execute(f"drop {'view' if deals is None else 'table'} {name}")
     if deals is None:
         refresh_snapshots(cur)
+    else:
+        cur.execute("drop table fact_scope")
 
 
 def refresh_snapshots(cur: duckdb.DuckDBPyConnection, day=None) -> None:

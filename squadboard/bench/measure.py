@@ -158,9 +158,13 @@ def pages(path: Path, anchor: date, viewer_id: str, repeat: int) -> list[dict]:
     import streamlit as st
     import streamlit.runtime.caching.cache_data_api  # noqa: F401  (loggers silenced below)
     import streamlit.runtime.caching.cache_resource_api  # noqa: F401
+    from streamlit import config as st_config
     from streamlit.testing.v1 import AppTest  # noqa: F401
 
-    for name in list(logging.root.manager.loggerDict):  # AppTest outside a server says so
+    # AppTest outside a server warns about it on every run, and resets the loggers' levels to
+    # Streamlit's logger.level option as it starts: set the option, not only the loggers.
+    st_config.set_option("logger.level", "error")
+    for name in list(logging.root.manager.loggerDict):
         if name.startswith("streamlit"):
             logging.getLogger(name).setLevel(logging.ERROR)
     os.environ["SQUADBOARD_DB"] = str(path)
