@@ -1,13 +1,20 @@
 -- claimable_deals: deals a rep may claim overlay credit on: won or open deals in the period that they do not own and hold no open claim on.
 -- grain: one row per deal, latest close first; at most 500 rows
--- params: $rep_id VARCHAR (the claimant), $period_start DATE (inclusive), $period_end DATE (exclusive), $search VARCHAR (optional: any deal whose name or account contains this text, any case; without it, the deals of the people who were in the claimant's squad during the period)
-with squadmates as (
-    select mate.rep_id
-    from squad_membership_days as mine
-    inner join squad_membership_days as mate on mate.squad_id = mine.squad_id
-    where mine.rep_id = $rep_id
-        and mine.valid_from < $period_end and mine.valid_to > $period_start
-        and mate.valid_from < $period_end and mate.valid_to > $period_start
+-- params: $rep_id VARCHAR (the claimant), $period_start DATE (inclusive), $period_end DATE (exclusive), $search VARCHAR (optional: any deal whose name or account contains this text, any case; without it, the deals of the people who were in the claimant's squads, or the squads they manage, during the period)
+with my_squads as (
+    -- the squads the claimant was in during the period, and those they manage
+    select squad_id
+    from squad_membership_days
+    where rep_id = $rep_id and valid_from < $period_end and valid_to > $period_start
+    union
+    select squad_id from squads where manager_id = $rep_id
+),
+
+squadmates as (
+    select rep_id
+    from squad_membership_days
+    where squad_id in (select squad_id from my_squads)
+        and valid_from < $period_end and valid_to > $period_start
 ),
 
 candidates as (

@@ -370,3 +370,9 @@ def test_an_admin_confirms_the_claims_of_the_squad_picked_in_the_sidebar(app_env
         .fetchone()
     )
     assert stamped == ("elena.duarte",)
+
+
+def test_a_manager_is_offered_the_deals_of_the_squads_they_manage(org):
+    # m1 manages squad One but is no member of it
+    ids = set(db.run(org, "claimable_deals", rep_id="m1", **Q4)["deal_id"])
+    assert ids == {"d1", "d2", "d4"}
