@@ -34,7 +34,7 @@ def con() -> duckdb.DuckDBPyConnection:
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def _run_cached(path: str, version: int, name: str, params: tuple) -> pl.DataFrame:
+def _run_cached(path: str, version: int, name: str, sql: str, params: tuple) -> pl.DataFrame:
     return db.run(_root(path), name, **dict(params))
 
 
@@ -46,7 +46,9 @@ def run(name: str, **params: object) -> pl.DataFrame:
     """
     path = str(db.default_db_path())
     version = db.data_version(_root(path))
-    return _run_cached(path, version, name, tuple(sorted(params.items())))
+    # The query's text is part of the key: an edited query file is not answered from the cache.
+    sql = db.get_query(name).sql
+    return _run_cached(path, version, name, sql, tuple(sorted(params.items())))
 
 
 def today() -> date:
