@@ -17,8 +17,8 @@ TODAY = date(2026, 11, 23)
 NOW = datetime(2026, 11, 23, 10, 0)
 
 
-def _derived(con) -> dict[str, pl.DataFrame]:
-    cur = con.cursor()
+def _derived(cur) -> dict[str, pl.DataFrame]:
+    """Every derived table as the cursor sees it (inside its transaction, if it has one)."""
     return {
         t: cur.sql(f"select * from {t}").pl().sort(pl.all(), nulls_last=True)
         for t in facts.tables()
@@ -27,15 +27,12 @@ def _derived(con) -> dict[str, pl.DataFrame]:
 
 def assert_derived_match_a_rebuild(con) -> None:
     """What the write paths left in the derived tables equals working them out afresh."""
-    kept = _derived(con)
+    kept = _derived(con.cursor())
     cur = con.cursor()
     cur.begin()
     try:
         facts.refresh(cur)
-        rebuilt = {
-            t: cur.sql(f"select * from {t}").pl().sort(pl.all(), nulls_last=True)
-            for t in facts.tables()
-        }
+        rebuilt = _derived(cur)
     finally:
         cur.rollback()
     for table in facts.tables():

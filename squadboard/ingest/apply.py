@@ -25,8 +25,8 @@ KEYS = {
     "kudos": ["kudos_id"],
 }
 
-# Tables whose rows feed the derived tables, and the column naming the deal they belong to.
-DEAL_FACTS = {"deals": "deal_id", "deal_credits": "deal_id", "activities": "deal_id"}
+# Tables whose rows feed the derived tables (each row names its deal in deal_id).
+DEAL_FACTS = ("deals", "deal_credits", "activities")
 
 # (table, column, referenced table, referenced key) checked before anything is written.
 REFERENCES = [
@@ -274,9 +274,9 @@ def _write(con, batch: Batch, counts: dict[str, int], actor: str, as_of: date) -
             if table in DEAL_FACTS:
                 # the deals the replaced rows named, and the deals the new rows name
                 cur.execute(
-                    f"insert into changed_deals select {DEAL_FACTS[table]} from {table} as t where {where}"
+                    f"insert into changed_deals select deal_id from {table} as t where {where}"
                 )
-                cur.execute(f"insert into changed_deals select {DEAL_FACTS[table]} from batch_rows")
+                cur.execute("insert into changed_deals select deal_id from batch_rows")
             if table in KEYS and not whole:
                 _upsert(cur, batch, table, columns, cols)
             else:
