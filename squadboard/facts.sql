@@ -36,15 +36,30 @@ all_credits as (
     select * from owner_only
 ),
 
+shares as (
+    select
+        all_credits.*,
+        won.amount::decimal(38, 2) * all_credits.percent * 0.01 as exact,
+        floor(exact * 100) as floor_cents,
+        -- the cents left over once every share is rounded down: one each to the largest
+        -- remainders, so the credits of a deal add up to the cent to its amount x its splits
+        round(sum(exact) over deal * 100) - sum(floor_cents) over deal as spare_cents,
+        row_number() over (partition by won.deal_id order by exact * 100 - floor_cents desc,
+            all_credits.rep_id) as remainder_rank
+    from won
+    inner join all_credits on all_credits.deal_id = won.deal_id
+    window deal as (partition by won.deal_id)
+),
+
 final as (
     select
         won.deal_id,
-        all_credits.rep_id,
+        shares.rep_id,
         m.squad_id,
         won.close_date,
-        all_credits.percent,
-        -- unrounded, so the credits of a deal add up to its amount exactly
-        won.amount::decimal(38, 2) * all_credits.percent * 0.01 as amount,
+        shares.percent,
+        (shares.floor_cents + (shares.remainder_rank <= shares.spare_cents)::integer)
+            ::decimal(38, 0) * 0.01 as amount,
         -- the deal as the drill-downs show it, so that they need not look it up among all deals
         won.name as deal,
         won.account,
@@ -53,9 +68,9 @@ final as (
         won.amount as deal_amount,
         won.probability
     from won
-    inner join all_credits on all_credits.deal_id = won.deal_id
+    inner join shares on shares.deal_id = won.deal_id
     left join squad_membership_days as m
-        on m.rep_id = all_credits.rep_id
+        on m.rep_id = shares.rep_id
         and won.close_date >= m.valid_from and won.close_date < m.valid_to
 )
 
@@ -87,14 +102,29 @@ all_credits as (
         and not exists (select 1 from splits where splits.deal_id = o.deal_id)
 ),
 
+shares as (
+    -- whole cents, the leftover ones to the largest remainders (as for won deals)
+    select
+        all_credits.*,
+        o.amount::decimal(38, 2) * all_credits.percent * 0.01 as exact,
+        floor(exact * 100) as floor_cents,
+        round(sum(exact) over deal * 100) - sum(floor_cents) over deal as spare_cents,
+        row_number() over (partition by o.deal_id order by exact * 100 - floor_cents desc,
+            all_credits.rep_id) as remainder_rank
+    from open_deals as o
+    inner join all_credits on all_credits.deal_id = o.deal_id
+    window deal as (partition by o.deal_id)
+),
+
 final as (
     select
         o.deal_id,
         c.rep_id,
         m.squad_id,
         o.close_date,
-        o.amount::decimal(38, 2) * c.percent * 0.01 as amount,
-        o.amount::decimal(38, 2) * c.percent * 0.01 * coalesce(o.probability, 0) as weighted,
+        (c.floor_cents + (c.remainder_rank <= c.spare_cents)::integer)::decimal(38, 0) * 0.01
+            as amount,
+        c.exact * coalesce(o.probability, 0) as weighted,
         c.percent,
         o.name as deal,
         o.account,
@@ -103,7 +133,7 @@ final as (
         o.amount as deal_amount,
         o.probability
     from open_deals as o
-    inner join all_credits as c on c.deal_id = o.deal_id
+    inner join shares as c on c.deal_id = o.deal_id
     left join squad_membership_days as m
         on m.rep_id = c.rep_id
         and o.close_date >= m.valid_from and o.close_date < m.valid_to

@@ -232,7 +232,8 @@ from squad_members;
 -- changes what they hold. Never written by hand; `facts.refresh` rebuilds them.
 
 -- One row per revenue credit on a won deal (splits, else 100 % to the owner); squad_id is the
--- rep's squad on the close date; amount is unrounded, so a deal's credits add up exactly.
+-- rep's squad on the close date; amount is in whole cents, the leftover cents of a split going
+-- to the largest remainders, so a deal's credits add up to its amount to the cent.
 create table if not exists credited_revenue (
     deal_id varchar not null,
     rep_id varchar,
