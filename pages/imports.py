@@ -26,7 +26,9 @@ comma = st.toggle("Amounts are written 1.234,50 (decimal comma)", key="decimal_c
 
 def mapping_step(table) -> mapping.Mapping | None:
     """Columns of a file no layout recognises: pick a saved mapping or map them here."""
-    st.warning(f"**{table.name}**: format not recognised. Map its columns once; save the mapping.")
+    st.warning(
+        f"**{ui.plain(table.name)}**: format not recognised. Map its columns once; save the mapping."
+    )
     stored = mapping.saved(ui.con())
     choice = st.selectbox("Saved mapping", ["(map by hand)", *stored], key="saved_mapping")
     if choice in stored:
@@ -73,7 +75,7 @@ if uploads:
         locale="de" if comma else None,
     )
     for name, fmt in chosen.items():
-        st.write(f"**{name}** — recognised as `{fmt}`")
+        st.write(f"**{ui.plain(name)}** — recognised as `{fmt}`")
     problems = batch.errors or ingest_apply.check(ui.con(), batch)
     for w in batch.warnings:
         st.warning(str(w))

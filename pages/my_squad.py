@@ -30,9 +30,10 @@ me = mine.row(0, named=True) if mine.height else None
 squad_id = me["squad_id"] if me else viewer.squad_id
 squad_rows = squads.filter(pl.col("squad_id") == squad_id) if squad_id else squads.clear()
 squad = squad_rows.row(0, named=True) if squad_rows.height else None
-whose = "My" if rep_id == viewer.rep_id else f"{me['rep'] if me else rep_id}'s"
+whose = "My" if rep_id == viewer.rep_id else f"{ui.plain(me['rep'] if me else rep_id)}'s"
+squad_name = ui.plain(squad["squad"]) if squad else "no squad"
 
-st.title(f"{whose} squad · {squad['squad'] if squad else 'no squad'} · {period.label}")
+st.title(f"{whose} squad · {squad_name} · {period.label}")
 ui.demo_notice()
 elapsed = metrics.elapsed(period, as_of, plan.pace_basis)
 st.caption(f"as of {as_of:%-d %b %Y} · {elapsed:.0%} of the period elapsed")
@@ -55,7 +56,7 @@ if squad is None:
 else:
     st.subheader("The squad")
     if squad["quota"] is None:
-        st.info(f"{squad['squad']} has no base quota for {period.label}: credited revenue only.")
+        st.info(f"{squad_name} has no base quota for {period.label}: credited revenue only.")
     cols = st.columns(5)
     quota = f"of {_money(squad['quota'])} quota"
     cols[0].metric("Credited", _money(squad["credited"]), quota, "off", delta_arrow="off")
@@ -73,7 +74,7 @@ else:
 if me is None:
     st.info(f"No stretch target and no credited revenue for {period.label} yet.")
     st.stop()
-st.subheader("My part" if whose == "My" else f"{me['rep']}'s part")
+st.subheader(f"{whose} part")
 place = metrics.place_in_squad(reps, rep_id)
 cols = st.columns(4)
 stretch = f"of {_money(me['stretch_target'])} stretch"

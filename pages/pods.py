@@ -77,7 +77,7 @@ labels = {
 pick = st.selectbox("Deal", list(labels), format_func=labels.get, key="pod_deal")
 pod = pods.filter(pl.col("deal_id") == pick)
 total = float(pod["points"].sum())
-st.markdown(f"**The arithmetic** · {pod['deal'][0]}")
+st.markdown(f"**The arithmetic** · {ui.plain(pod['deal'][0])}")
 st.dataframe(
     pod.select(
         "rep",

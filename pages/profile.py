@@ -19,7 +19,7 @@ if viewer.is_leader:
     ids = sorted(names, key=lambda r: (r != viewer.rep_id, names[r]))
     rep_id = st.selectbox("Rep", ids, format_func=names.get, key="profile_rep")
 
-st.title(f"{names.get(rep_id, viewer.name)} · collaboration · {period.label}")
+st.title(f"{ui.plain(names.get(rep_id, viewer.name))} · collaboration · {period.label}")
 ui.demo_notice()
 
 helped = ui.run("rep_deals_helped", rep_id=rep_id, **period.params())

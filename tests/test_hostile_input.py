@@ -15,7 +15,7 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from squadboard import claims, db, exports, kudos, plan
+from squadboard import claims, db, exports, facts, kudos, plan, ui
 from squadboard.contribution import ContributionError
 from tests.browser.support import HTML, pages_table, plant_hostile_rows
 from tests.conftest import assert_same_contents, table_contents
@@ -227,3 +227,40 @@ def test_every_download_goes_through_ui_downloads():
     """Pages offer files only through ui.downloads, which neutralises formulas."""
     for path in [ROOT / "app.py", *(ROOT / "pages").glob("*.py")]:
         assert "download_button" not in path.read_text(), f"{path.name} bypasses ui.downloads"
+
+
+# Markdown in names ----------------------------------------------------------------------------
+
+MARKDOWN = "**Big** [win](https://evil.example) _now_ # `x`"
+
+
+def test_markdown_in_names_is_shown_as_typed_on_titles(app_env):
+    """A rep, a squad and a deal named with markdown: every title, caption and text shows the
+    characters as typed (escaped), never bold, a link or a heading."""
+    con = db.connect(app_env)
+    rep = con.execute(
+        "select rep_id from squad_members where squad_id = 'falcons' and valid_to is null "
+        "and rep_id <> (select manager_id from squads where squad_id = 'falcons') order by 1"
+    ).fetchone()[0]
+    con.execute("update reps set name = ? where rep_id = ?", [f"Rep {MARKDOWN}", rep])
+    con.execute("update squads set name = ? where squad_id = 'falcons'", [f"Squad {MARKDOWN}"])
+    con.execute(
+        "update deals set name = ? where deal_id in (select deal_id from credited_revenue "
+        "where rep_id = ? and close_date >= '2026-10-01')",
+        [f"Deal {MARKDOWN}", rep],
+    )
+    facts.refresh(con)
+    con.close()
+    visits = [("my_squad", rep, {}), ("profile", "elena.duarte", {"profile_rep": rep})]
+    visits += [("pods", rep, {})]
+    for page, viewer, picks in visits:
+        at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=60)
+        at.session_state["viewer_id"] = viewer
+        at.run()
+        for key, value in picks.items():
+            at.selectbox(key=key).set_value(value).run()
+        assert not at.exception, f"{page}: {at.exception}"
+        shown = [*at.markdown, *at.caption, *at.title, *at.header, *at.subheader, *at.info]
+        assert any(ui.plain(MARKDOWN) in e.value for e in shown), f"{page}: no name shown"
+        raw = [e.value for e in shown if MARKDOWN in e.value]
+        assert not raw, f"{page} renders markdown from a name: {raw}"
