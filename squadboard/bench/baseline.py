@@ -65,9 +65,23 @@ def _credits(f: dict, status: str, ps, pe, as_of=None) -> pd.DataFrame:
     credits = pd.concat([splits, owner]).merge(
         d[["deal_id", "amount", "probability", "close_date"]], on="deal_id"
     )
-    credits["credit"] = credits["amount"] * credits["percent"] / 100
-    credits["weighted"] = credits["credit"] * credits["probability"].fillna(0)
+    exact = credits["amount"] * credits["percent"] / 100
+    credits["weighted"] = exact * credits["probability"].fillna(0)
+    credits["credit"] = _to_cents(credits.assign(exact=exact))
     return credits
+
+
+def _to_cents(credits: pd.DataFrame) -> pd.Series:
+    """Each credit in whole cents, a deal's leftover cents to its largest remainders (ties:
+    the lower rep_id), as Squadboard's credited_revenue has them."""
+    cents = (credits["exact"] * 100).round(6)  # 0.6 x 12345 cents is 7406.999999999999
+    floor = cents // 1
+    c = credits.assign(cents=cents, floor=floor, remainder=cents - floor)
+    deal = c.groupby("deal_id")
+    spare = deal["cents"].transform("sum").round() - deal["floor"].transform("sum")
+    order = c.sort_values(["deal_id", "remainder", "rep_id"], ascending=[True, False, True])
+    rank = order.groupby("deal_id").cumcount().reindex(c.index) + 1
+    return (floor + (rank <= spare)) / 100
 
 
 def _with_squad(credits: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
