@@ -42,11 +42,24 @@ SCOPED = {
 
 
 @cache
+def _sections() -> dict[str, dict[str, str]]:
+    """facts.sql's sections: 'input' and 'table' -> name -> SQL, in the file's order."""
+    parts = re.split(r"^-- (input|table): (\w+)\n", SQL_FILE.read_text(), flags=re.MULTILINE)
+    found: dict[str, dict[str, str]] = {"input": {}, "table": {}}
+    for kind, name, body in zip(parts[1::3], parts[2::3], parts[3::3], strict=True):
+        found[kind][name] = body.strip()
+    return found
+
+
 def statements() -> dict[str, str]:
     """Table name -> the insert that fills it, in the order they must run."""
-    text = SQL_FILE.read_text()
-    parts = re.split(r"^-- table: (\w+)\n", text, flags=re.MULTILINE)
-    return {name: body.strip() for name, body in zip(parts[1::2], parts[2::2], strict=True)}
+    return _sections()["table"]
+
+
+def derived_inputs() -> dict[str, str]:
+    """Temp table name -> the query that makes it from the inputs, before the statements run
+    (the revenue shares in cents that credited and open pipeline credits both read)."""
+    return _sections()["input"]
 
 
 def tables() -> list[str]:
@@ -97,6 +110,8 @@ def refresh(
             cur.execute(f"delete from {table} where deal_id in (select deal_id from fact_scope)")
         for name, sql in SCOPED.items():
             cur.execute(f"create or replace temp table {name} as {sql}")
+    for name, sql in derived_inputs().items():
+        cur.execute(f"create or replace temp table {name} as {sql}")
     for table, sql in statements().items():
         if table in snapshot_tables():
             continue
@@ -105,6 +120,8 @@ def refresh(
                 continue
             cur.execute(f"delete from {table}")
         cur.execute(sql)
+    for name in reversed(derived_inputs()):
+        cur.execute(f"drop table {name}")
     for name in reversed(INPUTS):
         cur.execute(f"drop {'view' if deals is None else 'table'} {name}")
     if deals is None:

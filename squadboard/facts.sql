@@ -5,86 +5,18 @@
 -- from fact_activities: temp tables facts.py fills once per refresh (or views of everything),
 -- so that no statement scans all 5,000,000 deals or 20,000,000 activities again. Rows go in
 -- close-date order so that a period's filter skips most of the table. Each statement starts
--- with a `-- table: <name>` line; the tables themselves are in schema.sql.
+-- with a `-- table: <name>` line; the tables themselves are in schema.sql. A section that
+-- starts with `-- input: <name>` is a temp table facts.py makes first, for the statements.
 
--- table: credited_revenue
--- One row per revenue credit on a won deal: explicit splits, or 100 % to the owner when the
--- deal has none. squad_id is the rep's squad on the close date.
-insert into credited_revenue
-with won as (
-    select deal_id, owner_id, amount, close_date, name, account, product, stage, probability
+-- input: fact_revenue_shares
+-- Every revenue credit of a won or open deal with an amount: its splits, or 100 % to the owner
+-- when it has none. amount is in whole cents, the leftover cents of a split going one each to
+-- the largest remainders (ties: the lower rep_id), so that a deal's credits add up to its
+-- amount x its splits to the cent; exact is the share unrounded.
+with priced as (
+    select deal_id, owner_id, amount
     from fact_deals
-    where status = 'won' and close_date is not null and amount is not null
-),
-
-splits as (
-    select c.deal_id, c.rep_id, c.percent
-    from fact_credits as c
-    where c.credit_type = 'revenue'
-),
-
-owner_only as (
-    select won.deal_id, won.owner_id as rep_id, 100.0 as percent
-    from won
-    where won.owner_id is not null
-        and not exists (select 1 from splits where splits.deal_id = won.deal_id)
-),
-
-all_credits as (
-    select * from splits
-    union all
-    select * from owner_only
-),
-
-shares as (
-    select
-        all_credits.*,
-        won.amount::decimal(38, 2) * all_credits.percent * 0.01 as exact,
-        floor(exact * 100) as floor_cents,
-        -- the cents left over once every share is rounded down: one each to the largest
-        -- remainders, so the credits of a deal add up to the cent to its amount x its splits
-        round(sum(exact) over deal * 100) - sum(floor_cents) over deal as spare_cents,
-        row_number() over (partition by won.deal_id order by exact * 100 - floor_cents desc,
-            all_credits.rep_id) as remainder_rank
-    from won
-    inner join all_credits on all_credits.deal_id = won.deal_id
-    window deal as (partition by won.deal_id)
-),
-
-final as (
-    select
-        won.deal_id,
-        shares.rep_id,
-        m.squad_id,
-        won.close_date,
-        shares.percent,
-        (shares.floor_cents + (shares.remainder_rank <= shares.spare_cents)::integer)
-            ::decimal(38, 0) * 0.01 as amount,
-        -- the deal as the drill-downs show it, so that they need not look it up among all deals
-        won.name as deal,
-        won.account,
-        won.product,
-        won.stage,
-        won.amount as deal_amount,
-        won.probability
-    from won
-    inner join shares on shares.deal_id = won.deal_id
-    left join squad_membership_days as m
-        on m.rep_id = shares.rep_id
-        and won.close_date >= m.valid_from and won.close_date < m.valid_to
-)
-
-select * from final
-order by close_date, deal_id, rep_id;
-
--- table: open_pipeline_credits
--- One row per revenue credit on an open deal, weighted by the deal's probability; squad_id
--- is the rep's squad on the expected close date (as for won deals).
-insert into open_pipeline_credits
-with open_deals as (
-    select deal_id, owner_id, amount, probability, close_date, name, account, product, stage
-    from fact_deals
-    where status = 'open' and amount is not null
+    where status in ('won', 'open') and amount is not null
 ),
 
 splits as (
@@ -93,39 +25,93 @@ splits as (
     where credit_type = 'revenue'
 ),
 
-all_credits as (
-    select deal_id, rep_id, percent from splits
+credits as (
+    select splits.* from splits semi join priced on priced.deal_id = splits.deal_id
     union all
-    select o.deal_id, o.owner_id, 100.0
-    from open_deals as o
-    where o.owner_id is not null
-        and not exists (select 1 from splits where splits.deal_id = o.deal_id)
+    select p.deal_id, p.owner_id, 100.0
+    from priced as p
+    where p.owner_id is not null
+        and not exists (select 1 from splits where splits.deal_id = p.deal_id)
 ),
 
 shares as (
-    -- whole cents, the leftover ones to the largest remainders (as for won deals)
     select
-        all_credits.*,
-        o.amount::decimal(38, 2) * all_credits.percent * 0.01 as exact,
+        c.deal_id,
+        c.rep_id,
+        c.percent,
+        p.amount::decimal(38, 2) * c.percent * 0.01 as exact,
         floor(exact * 100) as floor_cents,
         round(sum(exact) over deal * 100) - sum(floor_cents) over deal as spare_cents,
-        row_number() over (partition by o.deal_id order by exact * 100 - floor_cents desc,
-            all_credits.rep_id) as remainder_rank
-    from open_deals as o
-    inner join all_credits on all_credits.deal_id = o.deal_id
-    window deal as (partition by o.deal_id)
+        row_number() over (
+            partition by c.deal_id order by exact * 100 - floor_cents desc, c.rep_id
+        ) as remainder_rank
+    from credits as c
+    inner join priced as p on p.deal_id = c.deal_id
+    window deal as (partition by c.deal_id)
+)
+
+select
+    deal_id,
+    rep_id,
+    percent,
+    exact,
+    (floor_cents + (remainder_rank <= spare_cents)::integer)::decimal(38, 0) * 0.01 as amount
+from shares;
+
+-- table: credited_revenue
+-- One row per revenue credit on a won deal (fact_revenue_shares). squad_id is the rep's squad
+-- on the close date.
+insert into credited_revenue
+with won as (
+    select deal_id, amount, close_date, name, account, product, stage, probability
+    from fact_deals
+    where status = 'won' and close_date is not null and amount is not null
+),
+
+final as (
+    select
+        won.deal_id,
+        s.rep_id,
+        m.squad_id,
+        won.close_date,
+        s.percent,
+        s.amount,
+        -- the deal as the drill-downs show it, so that they need not look it up among all deals
+        won.name as deal,
+        won.account,
+        won.product,
+        won.stage,
+        won.amount as deal_amount,
+        won.probability
+    from won
+    inner join fact_revenue_shares as s on s.deal_id = won.deal_id
+    left join squad_membership_days as m
+        on m.rep_id = s.rep_id
+        and won.close_date >= m.valid_from and won.close_date < m.valid_to
+)
+
+select * from final
+order by close_date, deal_id, rep_id;
+
+-- table: open_pipeline_credits
+-- One row per revenue credit on an open deal (fact_revenue_shares), weighted by the deal's
+-- probability; squad_id is the rep's squad on the expected close date (as for won deals).
+insert into open_pipeline_credits
+with open_deals as (
+    select deal_id, amount, probability, close_date, name, account, product, stage
+    from fact_deals
+    where status = 'open' and amount is not null
 ),
 
 final as (
     select
         o.deal_id,
-        c.rep_id,
+        s.rep_id,
         m.squad_id,
         o.close_date,
-        (c.floor_cents + (c.remainder_rank <= c.spare_cents)::integer)::decimal(38, 0) * 0.01
-            as amount,
-        c.exact * coalesce(o.probability, 0) as weighted,
-        c.percent,
+        s.amount,
+        s.exact * coalesce(o.probability, 0) as weighted,
+        s.percent,
         o.name as deal,
         o.account,
         o.product,
@@ -133,9 +119,9 @@ final as (
         o.amount as deal_amount,
         o.probability
     from open_deals as o
-    inner join shares as c on c.deal_id = o.deal_id
+    inner join fact_revenue_shares as s on s.deal_id = o.deal_id
     left join squad_membership_days as m
-        on m.rep_id = c.rep_id
+        on m.rep_id = s.rep_id
         and o.close_date >= m.valid_from and o.close_date < m.valid_to
 )
 
