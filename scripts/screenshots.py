@@ -10,12 +10,22 @@ its link in the sidebar, so that the whole visit is that person's session.
 from __future__ import annotations
 
 import argparse
+import ast
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
 PAGES = {"my_squad": "/my_squad", "squads": "/squads", "targets": "/targets"}
 READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+
+
+def _titles() -> dict[str, str]:
+    """URL path -> the page's title in the sidebar, from app.py's PAGES table."""
+    app = Path(__file__).resolve().parent.parent / "app.py"
+    for node in ast.walk(ast.parse(app.read_text())):
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "PAGES":
+            return {"/" + Path(row[1]).stem: row[2] for row in ast.literal_eval(node.value)}
+    raise SystemExit("app.py has no PAGES table")
 
 
 def _settle(page) -> None:
@@ -52,9 +62,8 @@ def main() -> None:
         for name, path in pages.items():
             if args.viewer:
                 # by its title: the viewer's home page is linked as "/", not by its path
-                title = path.strip("/").replace("_", " ").capitalize()
                 nav = page.get_by_test_id("stSidebarNav")
-                nav.get_by_role("link", name=title, exact=True).click()
+                nav.get_by_role("link", name=_titles()[path], exact=True).click()
             else:
                 page.goto(args.url + path)
             _settle(page)
