@@ -88,8 +88,12 @@ def _gate(render) -> None:
 
 
 def plain(text: object) -> str:
-    """Text for a markdown element (title, caption, info...) that shows exactly as typed."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~=])", r"\\\1", str(text))
+    """Text for a markdown element (title, caption, info...) that shows exactly as typed.
+    Every markdown character is escaped. GitHub-style markdown also makes a link of a bare
+    http(s)://… or www.… whatever the escapes, so an invisible word joiner (U+2060) goes into
+    the scheme (http|s) and after www. (An e-mail address may become a mailto: link.)"""
+    text = re.sub(r"(?i)(?<=http)(?=s?:)|(?<=www)(?=\.)", "\u2060", str(text))
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~=])", r"\\\1", text)
 
 
 def _signed_in_user() -> tuple[bool, str | None, object]:

@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from squadboard import claims, db, exports, facts, kudos, plan, ui
 from squadboard.contribution import ContributionError
-from tests.browser.support import HTML, pages_table, plant_hostile_rows
+from tests.browser.support import HTML, MARKDOWN, pages_table, plant_hostile_rows
 from tests.conftest import assert_same_contents, table_contents
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -230,8 +230,6 @@ def test_every_download_goes_through_ui_downloads():
 
 
 # Markdown in names ----------------------------------------------------------------------------
-
-MARKDOWN = "**Big** [win](https://evil.example) _now_ # `x`"
 
 
 def test_markdown_in_names_is_shown_as_typed_on_titles(app_env):

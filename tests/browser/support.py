@@ -10,6 +10,8 @@ from squadboard import db, facts
 ROOT = Path(__file__).resolve().parents[2]
 # Script and HTML that would set window.__xss if a browser ever ran it.
 HTML = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
+# Markdown that would show bold, a link (GitHub-style autolinks need no brackets) and code.
+MARKDOWN = "**Big** [win](https://evil.example) _now_ # `x` www.evil.example"
 
 
 def pages_table() -> list[tuple[str, str, str, str, str]]:
@@ -29,11 +31,12 @@ def url_path(file: str) -> str:
 
 
 def plant_hostile_rows(path: Path) -> None:
-    """A rep, a won deal (name and account) and a kudos message that are all HTML and script."""
+    """A rep, a won deal (name and account) and a kudos message that are all HTML and script
+    (the rep's name markdown too)."""
     con = db.connect(path)
     con.execute(
         "insert into reps (rep_id, name, email, role, access) values (?, ?, ?, 'AE', 'rep')",
-        ["hostile.rep", f"Zed {HTML}", "hostile.rep@squadboard.example"],
+        ["hostile.rep", f"Zed {MARKDOWN} {HTML}", "hostile.rep@squadboard.example"],
     )
     con.execute("insert into squad_members values ('hostile.rep', 'falcons', '2026-01-01', null)")
     con.execute(

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from tests.browser.conftest import Visit
-from tests.browser.support import HTML, pages_table, url_path
+from tests.browser.support import HTML, MARKDOWN, pages_table, url_path
 
 pytestmark = pytest.mark.browser
 
@@ -39,7 +39,8 @@ def test_every_page_renders_without_an_exception_or_console_error(signed_in, dem
         visit.errors
     )
     assert visit.script_ran() is None, f"{title} ran script from the data (screenshot {shot})"
-    sidebar = visit.page.locator('[data-testid="stSidebar"]').inner_text()
+    # ui.plain keeps a URL from becoming a link with invisible word joiners.
+    sidebar = visit.page.locator('[data-testid="stSidebar"]').inner_text().replace("\u2060", "")
     if who == "demo":
         assert "Demo mode" in sidebar  # on every page, so nobody mistakes it for real sign-in
     else:
@@ -59,7 +60,8 @@ def test_the_sign_in_screen_shows_no_data(browser, app_url):
 
 def test_a_rep_signs_in_and_sees_themself_without_leader_pages(signed_in):
     visit = signed_in(REP).open("/")
-    sidebar = visit.page.locator('[data-testid="stSidebar"]').inner_text()
+    # ui.plain keeps a URL from becoming a link with invisible word joiners.
+    sidebar = visit.page.locator('[data-testid="stSidebar"]').inner_text().replace("\u2060", "")
     assert "Tom Becker" in sidebar and REP in sidebar
     assert "Viewing as" not in sidebar  # no demo picker once people sign in
     nav = visit.page.locator('[data-testid="stSidebarNav"]').inner_text()
@@ -154,7 +156,18 @@ def test_a_name_made_of_html_and_markdown_is_shown_as_typed(signed_in):
     """tests/browser/support.py planted a rep whose name is HTML and script."""
     visit = signed_in("hostile.rep@squadboard.example").open("/")
     visit.screenshot("hostile-name")
-    sidebar = visit.page.locator('[data-testid="stSidebar"]').inner_text()
-    assert f"Zed {HTML}" in sidebar
+    # ui.plain keeps a URL from becoming a link with invisible word joiners.
+    sidebar = visit.page.locator('[data-testid="stSidebar"]').inner_text().replace("\u2060", "")
+    assert f"Zed {MARKDOWN} {HTML}" in sidebar
     assert visit.script_ran() is None
     assert visit.page.locator('[data-testid="stSidebar"] img[src="x"]').count() == 0
+    # A title with the name: the characters as typed, no link, no bold, no heading.
+    visit.open("/profile")
+    visit.screenshot("hostile-name-title")
+    title = visit.page.locator('[data-testid="stMain"] h1').first
+    shown = title.inner_text().replace("\u2060", "")
+    assert shown.startswith(f"Zed {MARKDOWN} {HTML} · collaboration")
+    # Streamlit puts the heading's text in one span, its "link to heading" anchor in another.
+    text = title.locator("[data-heading-text]")
+    assert text.count() == 1 and text.locator("a, strong, em, code, img").count() == 0
+    assert visit.script_ran() is None
