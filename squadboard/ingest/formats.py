@@ -15,7 +15,7 @@ import polars as pl
 from squadboard.ingest import Batch, Problem, crm, maven, native, people, quota_sheets
 from squadboard.ingest.layouts import LAYOUTS
 from squadboard.ingest.mapping import Layout, Mapping
-from squadboard.ingest.reader import Table, Unreadable, read_bytes
+from squadboard.ingest.reader import Table, Unreadable, read_bytes, too_big
 
 # Locales that write amounts as 1.234,50.
 DECIMAL_COMMA_LOCALES = {"de", "fr", "es", "it", "nl", "pt", "da", "sv", "nb", "fi", "pl", "cs"}
@@ -185,7 +185,7 @@ def read_all(files: list[tuple[str, bytes]]) -> tuple[list[Table], list[Problem]
         try:
             tables.append(read_bytes(name, data))
         except Unreadable as exc:
-            problems.append(exc.problem)
+            problems += exc.problems
     return tables, problems
 
 
@@ -254,6 +254,9 @@ def load_paths(paths: list[str | Path], fmt: str = "auto", fy_start_month: int =
     for p in expand(paths):
         if not p.is_file():
             missing.append(Problem(str(p), None, None, "no such file"))
+            continue
+        if big := too_big(p.name, p.stat().st_size):
+            missing.append(big)  # refused before a byte of it is read
             continue
         files.append((p.name, p.read_bytes()))
     batch, chosen = load(files, fmt, fy_start_month, **kw)
