@@ -77,7 +77,7 @@ IMPORTS = {
     "a rep moving squads": (
         "memberships.csv",
         "rep_id,squad_id,valid_from,valid_to\n"
-        "priya.raman,falcons,2024-01-01,2026-11-01\n"
+        "priya.raman,falcons,2024-10-01,2026-11-01\n"
         "priya.raman,ravens,2026-11-01,\n",
     ),
 }

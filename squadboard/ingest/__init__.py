@@ -44,6 +44,8 @@ class Batch:
     frames: dict[str, pl.DataFrame] = field(default_factory=dict)
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    # What the import decided for the user to know (the number format found in a column).
+    notes: list[Problem] = field(default_factory=list)
     rows_read: int = 0
     # Tables whose rows for the keys in this batch replace what is stored (e.g. a deal's credits).
     replace_credits_of_deals: bool = True
@@ -63,6 +65,7 @@ class Batch:
         self.files += other.files
         self.errors += other.errors
         self.warnings += other.warnings
+        self.notes += other.notes
         self.rows_read += other.rows_read
         for table, frame in other.frames.items():
             self.add(table, frame)

@@ -12,12 +12,15 @@ from datetime import date
 import duckdb
 
 from squadboard import db, facts
-from squadboard.ingest import TABLES, Batch, ImportFailed, Problem, people, undo
+from squadboard.ingest import TABLES, Batch, ImportFailed, Problem, people, undo, validate
 
 # What a table's rows are keyed by: a batch row replaces the stored row with the same key.
 KEYS = {
     "squads": ["squad_id"],
     "reps": ["rep_id"],
+    # A membership row replaces the stored one of the same rep and start (to close it, say);
+    # the other stored rows of the rep stay, and none may overlap (validate.memberships).
+    "squad_members": ["rep_id", "valid_from"],
     "quotas": ["kind", "owner_id", "period_start", "period_end"],
     "deals": ["deal_id"],
     "deal_credits": ["credit_id"],
@@ -55,10 +58,12 @@ def check(con: duckdb.DuckDBPyConnection, batch: Batch) -> list[Problem]:
     """Problems that need the database to see: references to people, squads and deals."""
     if not batch.errors:
         people.resolve(con, batch)  # owners written as ids, emails or names
+    if not batch.errors:
+        batch.errors += validate.ranges(batch)
     if batch.errors:
         return batch.errors
     cur = con.cursor()
-    problems: list[Problem] = []
+    problems: list[Problem] = validate.memberships(cur, batch)
     file = ", ".join(batch.files)
     for table, column, ref_table, ref_key in REFERENCES:
         frame = batch.frames.get(table)
@@ -248,10 +253,7 @@ def _write(con, batch: Batch, counts: dict[str, int], actor: str, as_of: date) -
                     f"create or replace temp table batch_rows as select {typed} from batch_frame"
                 )
             cur.unregister("batch_frame")
-            if table == "squad_members":
-                # A file of memberships is the whole history of the reps it names.
-                where = "t.rep_id in (select rep_id from batch_rows)"
-            elif table == "deal_credits" and batch.replace_credits_of_deals:
+            if table == "deal_credits" and batch.replace_credits_of_deals:
                 where = (
                     "t.deal_id in (select deal_id from batch_rows) "
                     "and t.credit_type in (select credit_type from batch_rows)"
@@ -261,7 +263,7 @@ def _write(con, batch: Batch, counts: dict[str, int], actor: str, as_of: date) -
                 where = f"exists (select 1 from batch_rows as b where {match})"
             else:
                 where = "false"
-            if table == "squad_members" or whole:
+            if whole:
                 # A whole set replaced by the very same set is left alone.
                 stored = f"select {', '.join(cols)} from {table} as t where {where}"
                 same = cur.execute(

@@ -7,7 +7,10 @@ separately).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import math
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import polars as pl
@@ -35,17 +38,113 @@ def _datetime_expr(col: pl.Expr) -> pl.Expr:
     return pl.coalesce(full, minute, day)
 
 
-def _money_expr(col: pl.Expr, decimal_comma: bool = False) -> pl.Expr:
+# How amounts are written: "point" (1,234.50) or "comma" (1.234,50). A column's format is
+# decided from all its values unless the import says (`--locale`, the Import page's choice).
+POINT, COMMA = "point", "comma"
+EXAMPLE = {POINT: "1,234.50", COMMA: "1.234,50"}
+# An amount is valid in a format when it matches its pattern (sign, currency and spaces gone):
+# digits grouped by thousands with an optional decimal part, or plain digits with one.
+_GROUPED = {
+    POINT: r"^[-+]?(\d{1,3}(,\d{3})+(\.\d+)?|\d*\.?\d+)$",
+    COMMA: r"^[-+]?(\d{1,3}(\.\d{3})+(,\d+)?|\d*,?\d+)$",
+}
+_SCIENTIFIC = r"^[-+]?\d+(\.\d+)?[eE][-+]?\d+$"  # 1E+16, as spreadsheets write big numbers
+# decimal(18, 2): the largest amount the database holds is 9,999,999,999,999,999.99.
+MAX_AMOUNT = 1e16
+
+_forced: ContextVar[str | None] = ContextVar("number_format", default=None)
+_notes: ContextVar[list | None] = ContextVar("number_format_notes", default=None)
+
+
+@contextlib.contextmanager
+def number_format(fmt: str | None) -> Iterator[list[Problem]]:
+    """Within the block, amounts are read in `fmt` (None: decided per column); yields the
+    list that collects, per amount column, which format was found in it."""
+    notes: list[Problem] = []
+    tokens = _forced.set(fmt), _notes.set(notes)
+    try:
+        yield notes
+    finally:
+        _forced.reset(tokens[0])
+        _notes.reset(tokens[1])
+
+
+def _amount_text(col: pl.Expr) -> pl.Expr:
+    """An amount cell without currency, spaces, apostrophes (1'234) and parentheses."""
     text = col.str.strip_chars().str.replace_all(r"^[A-Z]{3}\s+|\s+[A-Z]{3}$", "")
-    text = text.str.replace_all(r"[$€£¥\s\u00a0']", "")
-    if decimal_comma:
-        text = text.str.replace_all(r"\.", "").str.replace(",", ".")
+    return text.str.replace_all(r"[$€£¥\s\u00a0']", "").str.strip_chars("()")
+
+
+def _money_expr(col: pl.Expr, decimal_comma: bool = False) -> pl.Expr:
+    fmt = COMMA if decimal_comma else POINT
+    raw = col.str.strip_chars().str.replace_all(r"[$€£¥\s\u00a0']", "")
+    negative = raw.str.starts_with("(") & raw.str.ends_with(")")
+    text = _amount_text(col)
+    if fmt == COMMA:
+        number = text.str.replace_all(r"\.", "").str.replace(",", ".")
     else:
-        text = text.str.replace_all(",", "")
-    negative = text.str.starts_with("(") & text.str.ends_with(")")
-    text = text.str.strip_chars("()")
-    value = text.cast(pl.Float64, strict=False)
+        number = text.str.replace_all(",", "")
+    valid = text.str.contains(_GROUPED[fmt]) | text.str.contains(_SCIENTIFIC)
+    value = pl.when(valid).then(number.cast(pl.Float64, strict=False))
     return pl.when(negative).then(-value).otherwise(value)
+
+
+def detect_number_format(
+    file: str, frame: pl.DataFrame, column: str
+) -> tuple[str | None, list[Problem]]:
+    """The format of a column's amounts, from all of them: the one format every amount with a
+    separator fits. A column mixing both (1,234.50 and 1.234,50) is refused; so is one whose
+    amounts fit both (1,500 is 1500 or 1.5) with none that tells, unless the import says."""
+    forced = _forced.get()
+    if forced:
+        return forced, []
+    text = _amount_text(pl.col(column))
+    fits = frame.select(
+        pl.col(LINE),
+        pl.col(column),
+        text.str.contains(_GROUPED[POINT]).fill_null(False).alias(POINT),
+        text.str.contains(_GROUPED[COMMA]).fill_null(False).alias(COMMA),
+        text.str.contains(r"[.,]").fill_null(False).alias("separator"),
+    ).filter(pl.col("separator") & (pl.col(POINT) | pl.col(COMMA)))
+    point = fits.filter(pl.col(POINT) & ~pl.col(COMMA))
+    comma = fits.filter(pl.col(COMMA) & ~pl.col(POINT))
+    if point.height and comma.height:
+        # The format of the first amount that tells; the first amount of the other is refused.
+        first, other = (point, comma) if point[LINE][0] < comma[LINE][0] else (comma, point)
+        fmt = POINT if first is point else COMMA
+        line, value = other.row(0)[:2]
+        reason = (
+            f"{value!r} is written with a decimal {'point' if fmt == COMMA else 'comma'}, but "
+            f"{first[column][0]!r} on line {first[LINE][0]} with a decimal "
+            f"{'comma' if fmt == COMMA else 'point'}: write every amount of the column the same "
+            f"way ({EXAMPLE[fmt]})"
+        )
+        return None, [Problem(file, line, column, reason)]
+    if point.height or comma.height:
+        fmt = POINT if point.height else COMMA
+        notes = _notes.get()
+        if notes is not None:
+            notes.append(
+                Problem(file, None, column,
+                        f"amounts read as written {EXAMPLE[fmt]} (decimal {fmt}), the one way "
+                        "every amount in the column fits")
+            )  # fmt: skip
+        return fmt, []
+    if fits.height:
+        line, value = fits.row(0)[:2]
+        comma_reading = _amount_text(pl.lit(value)).str.replace_all(r"\.", "")
+        point_reading = _amount_text(pl.lit(value)).str.replace_all(",", "")
+        readings = pl.select(
+            point_reading.cast(pl.Float64, strict=False).alias("p"),
+            comma_reading.str.replace(",", ".").cast(pl.Float64, strict=False).alias("c"),
+        ).row(0)
+        reason = (
+            f"{value!r} could be {readings[0]:,.10g} or {readings[1]:,.10g} and no amount in the "
+            "column tells which: say how amounts are written (--locale en for 1,234.50, "
+            "--locale de for 1.234,50; on the Import page, 'Amounts are written')"
+        )
+        return None, [Problem(file, line, column, reason)]
+    return POINT, []
 
 
 def _percent_expr(col: pl.Expr) -> pl.Expr:
@@ -92,14 +191,26 @@ def parse_columns(
     """Parse each named column by its kind; return the typed frame and every bad cell."""
     problems: list[Problem] = []
     exprs = []
+    kinds = dict(kinds)
     for column, kind in kinds.items():
         if column not in frame.columns:
             continue
-        exprs.append(KINDS[kind].parse(pl.col(column)).alias(column))
+        if kind == "money":
+            fmt, undecided = detect_number_format(file, frame, column)
+            problems += undecided
+            kinds[column] = "money_eu" if fmt == COMMA else "money"
+            if fmt is None:
+                exprs.append(pl.lit(None, pl.Float64).alias(column))
+                continue
+        exprs.append(KINDS[kinds[column]].parse(pl.col(column)).alias(column))
     typed = frame.with_columns(exprs) if exprs else frame
     for column, kind in kinds.items():
         if column not in frame.columns:
             continue
+        if kind in ("money", "money_eu") and any(p.column == column for p in problems):
+            continue  # the column's number format is in question: its amounts are not read
+        if kind in ("money", "money_eu"):
+            problems += _out_of_range(file, frame, typed, column)
         raw = frame[column]
         formula = raw.str.starts_with(FORMULA_START[0])
         for start in FORMULA_START[1:]:
@@ -123,6 +234,30 @@ def parse_columns(
             for line, value in zip(bad[LINE], bad[column], strict=True)
         ]
     return typed, problems
+
+
+def _out_of_range(file: str, frame: pl.DataFrame, typed: pl.DataFrame, column: str) -> list:
+    """Amounts that are not finite or do not fit the database's decimal(18, 2)."""
+    value = typed[column]
+    bad = frame.filter((~value.is_finite() | (value.abs() >= MAX_AMOUNT)).fill_null(False))
+    return [
+        Problem(file, line, column, out_of_range(raw))
+        for line, raw in zip(bad[LINE].head(200), bad[column].head(200), strict=True)
+    ]
+
+
+def out_of_range(value: object) -> str:
+    """Why an amount cannot be stored: not a finite number, or too large for decimal(18, 2)."""
+    try:
+        number = float(str(value).replace(",", ""))
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number):
+        return f"{str(value)[:40]!r} is not a finite amount"
+    return (
+        f"{str(value)[:40]!r} is too large: an amount must be below "
+        "10,000,000,000,000,000 (is the column in the right unit?)"
+    )
 
 
 def require(file: str, frame: pl.DataFrame, columns: list[str]) -> list[Problem]:

@@ -12,7 +12,17 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from squadboard.ingest import Batch, Problem, crm, maven, native, people, quota_sheets
+from squadboard.ingest import (
+    Batch,
+    Problem,
+    columns,
+    crm,
+    maven,
+    native,
+    people,
+    quota_sheets,
+    validate,
+)
 from squadboard.ingest.layouts import LAYOUTS
 from squadboard.ingest.mapping import Layout, Mapping
 from squadboard.ingest.reader import Table, Unreadable, read_bytes, too_big
@@ -26,6 +36,8 @@ class Options:
     fy_start_month: int = 1
     decimal_comma: bool = False
     mapping: Mapping | None = None  # for files no format recognises
+    # How amounts are written: columns.POINT or columns.COMMA, or None to decide per column.
+    number_format: str | None = None
 
 
 @dataclass(frozen=True)
@@ -39,6 +51,13 @@ class Format:
 
 def decimal_comma(locale: str | None) -> bool:
     return bool(locale) and locale.replace("-", "_").split("_")[0].lower() in DECIMAL_COMMA_LOCALES
+
+
+def number_format(locale: str | None) -> str | None:
+    """The way amounts are written in a locale; None (no locale): found per column."""
+    if not locale:
+        return None
+    return columns.COMMA if decimal_comma(locale) else columns.POINT
 
 
 def _native(tables: list[Table], opts: Options) -> Batch:
@@ -204,7 +223,7 @@ def load(
     """
     tables, problems = read_all(files)
     batch = Batch(format=fmt, files=[n for n, _ in files], errors=problems)
-    opts = Options(fy_start_month, decimal_comma(locale), mapping)
+    opts = Options(fy_start_month, decimal_comma(locale), mapping, number_format(locale))
     return parse_tables(tables, batch, fmt, opts, con)
 
 
@@ -233,12 +252,15 @@ def parse_tables(tables, batch, fmt, opts, con=None) -> tuple[Batch, dict[str, s
         chosen[table.name] = found
         groups.setdefault(found, []).append(table)
     files, rows_read = list(batch.files), batch.rows_read
-    for name, group in groups.items():
-        if name == "mapped":
-            for table in group:
-                batch.merge(_mapped(table, opts.mapping, "mapped", opts))
-        else:
-            batch.merge(FORMATS[name].parse(group, opts))
+    with columns.number_format(opts.number_format) as notes:
+        for name, group in groups.items():
+            if name == "mapped":
+                for table in group:
+                    batch.merge(_mapped(table, opts.mapping, "mapped", opts))
+            else:
+                batch.merge(FORMATS[name].parse(group, opts))
+    batch.notes += notes
+    batch.errors += validate.ranges(batch)
     batch.files, batch.rows_read = files, sum(t.frame.height for t in tables) or rows_read
     batch.format = "+".join(sorted(groups)) if groups else fmt
     if not batch.errors:

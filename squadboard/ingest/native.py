@@ -274,8 +274,9 @@ def _to_table(entity: str, f: pl.DataFrame, fy: int, file: str, batch: Batch) ->
             )
         case "squads":
             return f.select("squad_id", "name", "region", "manager_id")
-        case "memberships":
-            return f.select("rep_id", "squad_id", "valid_from", "valid_to")
+        case "memberships":  # the file and line, to name both rows of an overlap
+            return f.select("rep_id", "squad_id", "valid_from", "valid_to", LINE,
+                            pl.lit(file).alias("__file"))  # fmt: skip
         case "quotas":
             spans = [periods.parse(p, fy) for p in f["period"]]
             return f.select(
