@@ -83,6 +83,8 @@ def _open(path: Path | None) -> duckdb.DuckDBPyConnection:
     target = path or db.default_db_path()
     try:
         return db.connect(target)
+    except db.NewerDatabase as exc:
+        raise SystemExit(f"error: {target}: {exc}") from None
     except duckdb.IOException as exc:
         raise SystemExit(
             f"error: cannot open {target}: {exc}\n"
@@ -121,6 +123,8 @@ def cmd_import(args) -> int:
         print(f"{name}: {fmt}", file=sys.stderr)
     for w in batch.warnings:
         print(f"warning: {w}", file=sys.stderr)
+    for note in batch.notes:
+        print(f"note: {note}", file=sys.stderr)
     try:
         counts = ingest_apply.write(
             con,
@@ -137,15 +141,16 @@ def cmd_import(args) -> int:
             file=sys.stderr,
         )
         return EXIT_BAD_INPUT
-    verb = "would write" if args.dry_run else "imported"
-    print(
-        f"{verb} "
-        + ", ".join(f"{n:,} {t}" for t, n in counts.items())
-        + f" from {batch.rows_read:,} rows"
-    )
-    if not args.dry_run:
-        changed = ", ".join(f"{n:,} {t}" for t, n in batch.changed.items())
-        print(f"new or changed: {changed or 'nothing'}")
+    rows = ", ".join(f"{n:,} {t}" for t, n in counts.items())
+    if args.dry_run:
+        print(f"would write {rows} from {batch.rows_read:,} rows (--dry-run: nothing written)")
+    elif batch.import_id is None:
+        print(f"nothing changed: {rows} from {batch.rows_read:,} rows are stored as they are; "
+              "nothing was written")  # fmt: skip
+    else:
+        changed = ", ".join(f"{n:,} {t}" for t, n in batch.changed.items() if n)
+        print(f"import #{batch.import_id}: {rows} from {batch.rows_read:,} rows read; "
+              f"new or changed: {changed or 'the pipeline snapshot only'}")  # fmt: skip
     return EXIT_OK
 
 

@@ -46,6 +46,10 @@ MIGRATIONS: dict[int, str] = {
 WRITE_LOCK = threading.RLock()
 
 
+class NewerDatabase(RuntimeError):
+    """The file was made by a newer Squadboard: this one must not read or change it."""
+
+
 class QueryError(ValueError):
     """A named query was asked for wrongly: unknown name, missing or mistyped parameter."""
 
@@ -82,9 +86,9 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create the schema in an empty file; upgrade an older file in place."""
     found = schema_version(con)
     if found is not None and found > SCHEMA_VERSION:
-        raise RuntimeError(
-            f"this database has schema version {found}, newer than this Squadboard "
-            f"({SCHEMA_VERSION}); upgrade Squadboard"
+        raise NewerDatabase(
+            f"this database is from a newer version of Squadboard (schema version {found}; "
+            f"this one reads up to {SCHEMA_VERSION}): upgrade Squadboard to open it"
         )
     schema = SCHEMA_FILE.read_text()
     digest = hashlib.sha256(schema.encode()).hexdigest()

@@ -12,7 +12,8 @@
 -- Every revenue credit of a won or open deal with an amount: its splits, or 100 % to the owner
 -- when it has none. amount is in whole cents, the leftover cents of a split going one each to
 -- the largest remainders (ties: the lower rep_id), so that a deal's credits add up to its
--- amount x its splits to the cent; exact is the share unrounded.
+-- amount to the cent; exact is the share unrounded. Splits an import accepted within its
+-- tolerance (99.995 %, see squadboard/ingest) share out the whole amount in their proportions.
 with priced as (
     select deal_id, owner_id, amount
     from fact_deals
@@ -34,12 +35,19 @@ credits as (
         and not exists (select 1 from splits where splits.deal_id = p.deal_id)
 ),
 
+totals as (
+    select deal_id, sum(percent) as total from credits group by deal_id
+),
+
 shares as (
     select
         c.deal_id,
         c.rep_id,
         c.percent,
-        p.amount::decimal(38, 2) * c.percent * 0.01 as exact,
+        case
+            when t.total = 100 then p.amount::decimal(38, 2) * c.percent * 0.01
+            else (p.amount * c.percent / t.total)::decimal(38, 8)
+        end as exact,
         floor(exact * 100) as floor_cents,
         round(sum(exact) over deal * 100) - sum(floor_cents) over deal as spare_cents,
         row_number() over (
@@ -47,6 +55,7 @@ shares as (
         ) as remainder_rank
     from credits as c
     inner join priced as p on p.deal_id = c.deal_id
+    inner join totals as t on t.deal_id = c.deal_id
     window deal as (partition by c.deal_id)
 )
 

@@ -30,7 +30,11 @@ def _root(path: str) -> duckdb.DuckDBPyConnection:
 
 
 def con() -> duckdb.DuckDBPyConnection:
-    return _root(str(db.default_db_path()))
+    try:
+        return _root(str(db.default_db_path()))
+    except db.NewerDatabase as exc:
+        st.error(plain(f"{db.default_db_path()}: {exc}"))
+        st.stop()
 
 
 @st.cache_data(show_spinner=False, max_entries=512)

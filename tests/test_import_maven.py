@@ -63,7 +63,10 @@ def test_importing_twice_changes_no_figure(maven_db, tmp_path, capsys):
     con.close()
     assert cli.main(["import", str(MAVEN), "--db", str(copy), "--as-of", "2017-12-31"]) == 0
     out, err = capsys.readouterr()
-    assert "new or changed: 0 squads, 0 reps, 0 squad_members, 0 deals" in out
+    assert (
+        "nothing changed: 6 squads, 35 reps, 35 squad_members" in out
+        and "nothing was written" in out
+    )
     assert "'GTXPro' read as 'GTX Pro'" in err and "sales_pipeline.csv: maven" in err
     con = db.connect(copy)
     after = table_contents(con)

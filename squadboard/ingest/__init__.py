@@ -8,6 +8,11 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+# Revenue splits of a deal must total 100 %, give or take this many percentage points, in
+# every format (rounded exports: 33.33 + 33.33 + 33.33); the deal's whole amount is shared out
+# in their proportions all the same (facts.sql), so credits add up to the deal to the cent.
+SPLIT_TOLERANCE = 0.01
+
 # The frames a batch may carry, in the order they are written.
 TABLES = (
     "squads",
@@ -53,6 +58,8 @@ class Batch:
     lookups: dict[str, pl.DataFrame] = field(default_factory=dict)
     # Rows per table that were new or differed from what was stored (set by apply.write).
     changed: dict[str, int] = field(default_factory=dict)
+    # The import_log id of the write; None when the batch changed nothing and nothing was written.
+    import_id: int | None = None
 
     def add(self, table: str, frame: pl.DataFrame) -> None:
         if table not in TABLES:

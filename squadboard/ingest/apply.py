@@ -176,13 +176,13 @@ def _upsert(cur, batch: Batch, table: str, columns: list[tuple], cols: list[str]
     )
 
 
-def _snapshot(cur: duckdb.DuckDBPyConnection, day: date) -> None:
-    """Make the snapshot of `day` the deals open now. Rows no longer open go, rows that differ
-    are upserted in storage order, equal rows are left alone: deleting and re-inserting the
-    day's 500,000 rows made DuckDB re-check every key at commit (5 s at the large scale)."""
+def _snapshot_diff(cur: duckdb.DuckDBPyConnection, day: date) -> int:
+    """What making the snapshot of `day` the deals open now changes: `snapshot_rows` (rows new
+    or different) and `snapshot_gone` (rows of deals no longer open); how many rows in all."""
     cur.execute(
         """
-        delete from pipeline_snapshots as t
+        create or replace temp table snapshot_gone as
+        select t.deal_id from pipeline_snapshots as t
         where t.snapshot_date = $day
             and not exists (select 1 from deals as d where d.deal_id = t.deal_id and d.status = 'open')
         """,
@@ -199,6 +199,30 @@ def _snapshot(cur: duckdb.DuckDBPyConnection, day: date) -> None:
         """,
         {"day": day},
     )
+    return cur.execute(
+        "select (select count(*) from snapshot_gone) + (select count(*) from snapshot_rows)"
+    ).fetchone()[0]
+
+
+def _snapshot(cur: duckdb.DuckDBPyConnection, import_id: int, day: date) -> None:
+    """Make the snapshot of `day` the deals open now (_snapshot_diff). Rows no longer open go,
+    rows that differ are upserted in storage order, equal rows are left alone (deleting and
+    re-inserting the day's 500,000 rows made DuckDB re-check every key at commit: 5 s at the
+    large scale); undo keeps the rows changed or removed and the keys of the rows written,
+    not the whole day."""
+    undo.keep_before(
+        cur,
+        import_id,
+        "pipeline_snapshots",
+        "t.snapshot_date = ? and (t.deal_id in (select deal_id from snapshot_gone) "
+        "or t.deal_id in (select deal_id from snapshot_rows))",
+        (day,),
+    )
+    cur.execute(
+        "delete from pipeline_snapshots as t where t.snapshot_date = ? "
+        "and t.deal_id in (select deal_id from snapshot_gone)",
+        [day],
+    )
     cur.execute(
         """
         insert into pipeline_snapshots by name
@@ -211,11 +235,71 @@ def _snapshot(cur: duckdb.DuckDBPyConnection, day: date) -> None:
             probability = excluded.probability, close_date = excluded.close_date
         """
     )
+    undo.keep_added(cur, import_id, "pipeline_snapshots", "snapshot_rows")
     cur.execute("drop table snapshot_rows")
+    cur.execute("drop table snapshot_gone")
+
+
+def _changes(cur, batch: Batch, table: str, frame) -> tuple[str, list[tuple], list[str], bool]:
+    """Fill temp table `rows_<table>` with the batch rows that change what is stored; return
+    the `where` that picks the stored rows they replace, the table's columns, the batch's
+    columns and whether the table's rows are replaced as whole sets (a deal's credits)."""
+    columns = cur.execute(f"describe {table}").fetchall()
+    types = dict(r[:2] for r in columns)
+    cols = [c for c in frame.columns if c in types]
+    cur.register("batch_frame", frame.select(cols))
+    typed = ", ".join(f"{c}::{types[c]} as {c}" for c in cols)
+    whole = table == "deal_credits" and batch.replace_credits_of_deals
+    rows = f"rows_{table}"
+    if table in KEYS and not whole:
+        # Only rows that are new or differ from what is stored are written (and kept for
+        # undo): re-importing the same export touches nothing.
+        cur.execute(
+            f"create or replace temp table {rows} as select {typed} from batch_frame "
+            f"except select {', '.join(cols)} from {table}"
+        )
+    else:
+        cur.execute(f"create or replace temp table {rows} as select {typed} from batch_frame")
+    cur.unregister("batch_frame")
+    if whole:
+        where = (
+            f"t.deal_id in (select deal_id from {rows}) "
+            f"and t.credit_type in (select credit_type from {rows})"
+        )
+        # A whole set replaced by the very same set is left alone.
+        stored = f"select {', '.join(cols)} from {table} as t where {where}"
+        same = cur.execute(
+            f"select not exists ({stored} except select * from {rows}) "
+            f"and not exists (select * from {rows} except {stored})"
+        ).fetchone()[0]
+        if same:
+            cur.execute(f"delete from {rows}")
+    elif table in KEYS:
+        match = " and ".join(f"t.{k} = b.{k}" for k in KEYS[table])
+        where = f"exists (select 1 from {rows} as b where {match})"
+    else:
+        where = "false"
+    return where, columns, cols, whole
 
 
 def _write(con, batch: Batch, counts: dict[str, int], actor: str, as_of: date) -> None:
+    """Work out first what the batch changes; write nothing at all (no log, no undo rows, no
+    snapshot) when it changes nothing, else every change in one transaction."""
     with db.transaction(con) as cur:
+        plans = {}
+        for table in TABLES:
+            frame = batch.frames.get(table)
+            if frame is None or frame.is_empty():
+                continue
+            plans[table] = _changes(cur, batch, table, frame)
+            batch.changed[table] = cur.execute(f"select count(*) from rows_{table}").fetchone()[0]
+        if not any(batch.changed.values()) and not _snapshot_diff(cur, as_of):
+            for table in plans:
+                cur.execute(f"drop table rows_{table}")
+            cur.execute("drop table if exists snapshot_rows")
+            cur.execute("drop table if exists snapshot_gone")
+            batch.import_id = None
+            return
         cur.execute(
             "insert into import_log (imported_at, actor, format, files, rows_read, rows_written, details) "
             "values (now()::timestamp, ?, ?, ?, ?, ?, ?) returning import_id",
@@ -224,54 +308,17 @@ def _write(con, batch: Batch, counts: dict[str, int], actor: str, as_of: date) -
                 batch.format,
                 ", ".join(batch.files),
                 batch.rows_read,
-                sum(counts.values()),
-                json.dumps(counts),
+                sum(batch.changed.values()),
+                json.dumps(batch.changed),
             ],
         )
         import_id = cur.fetchone()[0]
+        batch.import_id = import_id
         # The deals whose derived rows (squadboard/facts.py) this import changes.
         cur.execute("create or replace temp table changed_deals (deal_id varchar)")
-        for table in TABLES:
-            frame = batch.frames.get(table)
-            if frame is None or frame.is_empty():
-                continue
-            columns = cur.execute(f"describe {table}").fetchall()
-            types = dict(r[:2] for r in columns)
-            cur.register("batch_frame", frame.select(c for c in frame.columns if c in types))
-            cols = [c for c in frame.columns if c in types]
-            typed = ", ".join(f"{c}::{types[c]} as {c}" for c in cols)
-            whole = table == "deal_credits" and batch.replace_credits_of_deals
-            if table in KEYS and not whole:
-                # Only rows that are new or differ from what is stored are written (and kept
-                # for undo): re-importing the same export touches nothing.
-                cur.execute(
-                    f"create or replace temp table batch_rows as select {typed} from batch_frame "
-                    f"except select {', '.join(cols)} from {table}"
-                )
-            else:
-                cur.execute(
-                    f"create or replace temp table batch_rows as select {typed} from batch_frame"
-                )
-            cur.unregister("batch_frame")
-            if table == "deal_credits" and batch.replace_credits_of_deals:
-                where = (
-                    "t.deal_id in (select deal_id from batch_rows) "
-                    "and t.credit_type in (select credit_type from batch_rows)"
-                )
-            elif table in KEYS:
-                match = " and ".join(f"t.{k} = b.{k}" for k in KEYS[table])
-                where = f"exists (select 1 from batch_rows as b where {match})"
-            else:
-                where = "false"
-            if whole:
-                # A whole set replaced by the very same set is left alone.
-                stored = f"select {', '.join(cols)} from {table} as t where {where}"
-                same = cur.execute(
-                    f"select not exists ({stored} except select * from batch_rows) "
-                    f"and not exists (select * from batch_rows except {stored})"
-                ).fetchone()[0]
-                if same:
-                    cur.execute("delete from batch_rows")
+        for table, (where, columns, cols, whole) in plans.items():
+            cur.execute(f"alter table rows_{table} rename to batch_rows")
+            where = where.replace(f"rows_{table}", "batch_rows")
             undo.keep_before(cur, import_id, table, where)
             if table in DEAL_FACTS:
                 # the deals the replaced rows named, and the deals the new rows name
@@ -285,24 +332,16 @@ def _write(con, batch: Batch, counts: dict[str, int], actor: str, as_of: date) -
                 cur.execute(f"delete from {table} as t where {where}")
                 cur.execute(f"insert into {table} by name select * from batch_rows")
             undo.keep_added(cur, import_id, table)
-            batch.changed[table] = cur.execute("select count(*) from batch_rows").fetchone()[0]
             cur.execute("drop table batch_rows")
         _refresh_facts(cur, batch)
-        undo.keep_before(cur, import_id, "pipeline_snapshots", "t.snapshot_date = ?", (as_of,))
-        _snapshot(cur, as_of)
+        _snapshot_diff(cur, as_of)  # again: the deals are as this import left them
+        _snapshot(cur, import_id, as_of)
         facts.refresh_snapshots(cur, as_of)  # this day's pipeline movement, and the next's
-        undo.keep_added(
-            cur,
-            import_id,
-            "pipeline_snapshots",
-            "(select ?::date as snapshot_date)",
-            (as_of,),
-        )
         db.audit(
             cur,
             actor,
             "import",
             "import_log",
             str(import_id),
-            json.dumps({"files": batch.files, "rows": counts}),
+            json.dumps({"files": batch.files, "rows": counts, "changed": batch.changed}),
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from squadboard.ingest import Batch, Problem
+from squadboard.ingest import SPLIT_TOLERANCE, Batch, Problem
 from squadboard.ingest.columns import parse_columns, require
 from squadboard.ingest.mapping import Mapping, label_key, select
 from squadboard.ingest.reader import LINE, Table
@@ -227,7 +227,8 @@ def finish_splits(batch: Batch) -> None:
     )
     for row in sums.iter_rows(named=True):
         total, kind = row["total"], row["credit_type"]
-        if (kind == "revenue" and abs(total - 100) > 0.01) or (kind == "overlay" and total > 1000):
+        off = abs(total - 100) > SPLIT_TOLERANCE + 1e-9
+        if (kind == "revenue" and off) or (kind == "overlay" and total > 1000):
             rule = "not 100 %" if kind == "revenue" else "over 1000 %"
             batch.errors.append(
                 Problem(row["__file"], row["first"], "percent",

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from squadboard import periods
-from squadboard.ingest import Batch, Problem
+from squadboard.ingest import SPLIT_TOLERANCE, Batch, Problem
 from squadboard.ingest.columns import parse_columns, require
 from squadboard.ingest.reader import LINE, Table
 
@@ -236,7 +236,8 @@ def _rules(file: str, entity: str, f: pl.DataFrame) -> list[Problem]:
             .group_by("deal_id")
             .agg(pl.col("percent").sum().alias("total"), pl.col(LINE).min().alias("first"))
         )
-        for row in sums.filter((pl.col("total") - 100).abs() > 1e-6).iter_rows(named=True):
+        off = (pl.col("total") - 100).abs() > SPLIT_TOLERANCE + 1e-9
+        for row in sums.filter(off).iter_rows(named=True):
             out.append(
                 Problem(
                     file,

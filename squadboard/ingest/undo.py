@@ -25,8 +25,9 @@ ROW_KEYS = {
     "deal_credits": ["credit_id"],
     "activities": ["activity_id"],
     "kudos": ["kudos_id"],
-    # An import rewrites the whole snapshot of its day, so the day is the key of what it added.
-    "pipeline_snapshots": ["snapshot_date"],
+    # The rows of its day's snapshot an import wrote (imports before this version kept only
+    # the day: their deal_id is null, and the whole day is theirs).
+    "pipeline_snapshots": ["snapshot_date", "deal_id"],
 }
 
 
@@ -114,6 +115,10 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int, actor: str) -> dict[str
         for table in reversed(list(ROW_KEYS)):
             keys = ROW_KEYS[table]
             match = " and ".join(f"t.{k} = a.{k}" for k in keys)
+            if table == "pipeline_snapshots":
+                match = (
+                    "t.snapshot_date = a.snapshot_date and coalesce(a.deal_id = t.deal_id, true)"
+                )
             added = (
                 f"select unnest(json_transform(row, '{_structure(cur, table, keys)}')) "
                 f"from import_undo where import_id = ? and table_name = ? and change = 'added'"
