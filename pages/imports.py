@@ -21,7 +21,9 @@ st.caption(
 uploads = st.file_uploader(
     "CSV or XLSX files", type=["csv", "tsv", "txt", "xlsx"], accept_multiple_files=True
 )
-comma = st.toggle("Amounts are written 1.234,50 (decimal comma)", key="decimal_comma")
+WRITTEN = {"Found per column": None, "1,234.50": "en", "1.234,50": "de"}
+written = st.radio("Amounts are written", list(WRITTEN), key="number_format", horizontal=True)
+comma = WRITTEN[written] == "de"
 
 
 def mapping_step(table) -> mapping.Mapping | None:
@@ -64,21 +66,24 @@ def mapping_step(table) -> mapping.Mapping | None:
 
 if uploads:
     files = [(u.name, u.getvalue()) for u in uploads]
-    tables, _ = formats.read_all(files)
+    tables, unreadable = formats.read_all(files)  # each upload read once per rerun
     unknown = [t for t in tables if formats.detect(t) is None]
     chosen_mapping = mapping_step(unknown[0]) if unknown else None
-    batch, chosen = formats.load(
+    batch, chosen = formats.parse_read(
         files,
-        "auto",
+        tables,
+        unreadable,
         ui.current_plan().fiscal_year_start_month,
         mapping=chosen_mapping,
-        locale="de" if comma else None,
+        locale=WRITTEN[written],
     )
     for name, fmt in chosen.items():
         st.write(f"**{ui.plain(name)}** — recognised as `{fmt}`")
     problems = batch.errors or ingest_apply.check(ui.con(), batch)
     for w in batch.warnings:
         st.warning(str(w))
+    for note in batch.notes:
+        st.caption(ui.plain(note))
     if problems:
         st.error(
             f"{len(problems)} problem(s) — nothing will be written. Fix the file and upload again."
@@ -102,7 +107,13 @@ if uploads:
                 st.error("Nothing was written: " + "; ".join(map(str, failed.problems[:5])))
             else:
                 progress.progress(1.0, "Done")
-                st.success("Imported " + ", ".join(f"{n:,} {t}" for t, n in written.items()))
+                if batch.import_id is None:
+                    st.info("Nothing changed: every row is stored as it is in the files. "
+                            "Nothing was written.")  # fmt: skip
+                else:
+                    changed = ", ".join(f"{n:,} {t}" for t, n in batch.changed.items() if n)
+                    st.success(f"Imported {changed or 'the pipeline snapshot'} "
+                               f"(import #{batch.import_id}).")  # fmt: skip
 
 st.subheader("Import history")
 latest = undo.latest_undoable(ui.con())

@@ -46,7 +46,7 @@ def test_a_hubspot_export_is_detected_committed_and_undone(app_env):
 
 def test_an_unknown_file_is_mapped_saved_and_reused(app_env):
     at = _leader_on_imports()
-    at.toggle(key="decimal_comma").set_value(True).run()
+    at.radio(key="number_format").set_value("1.234,50").run()
     at.get("file_uploader")[0].upload("odd.csv", ODD.encode(), "text/csv").run()
     assert any("format not recognised" in w.value for w in at.warning)
     at.selectbox(key="map_deals_source_id").set_value("Ref")

@@ -116,9 +116,14 @@ def write(
     as_of = as_of or date.today()
     try:
         _write(con, batch, counts, actor, as_of)
-    except duckdb.ConstraintException as exc:
+    except (
+        duckdb.ConstraintException,
+        duckdb.ConversionException,
+        duckdb.OutOfRangeException,
+    ) as exc:
         # A rule the checks above missed: the transaction is rolled back, nothing is written.
-        raise ImportFailed([Problem(", ".join(batch.files), None, None, str(exc))]) from None
+        why = str(exc).splitlines()[0]
+        raise ImportFailed([Problem(", ".join(batch.files), None, None, why)]) from None
     return counts
 
 

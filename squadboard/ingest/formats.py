@@ -222,7 +222,23 @@ def load(
     With `con`, owners and split owners are resolved to rep ids (else they stay references).
     """
     tables, problems = read_all(files)
-    batch = Batch(format=fmt, files=[n for n, _ in files], errors=problems)
+    return parse_read(files, tables, problems, fy_start_month, fmt, con=con, mapping=mapping,
+                      locale=locale)  # fmt: skip
+
+
+def parse_read(
+    files: list[tuple[str, bytes]],
+    tables: list[Table],
+    unreadable: list[Problem],
+    fy_start_month: int = 1,
+    fmt: str = "auto",
+    *,
+    con: duckdb.DuckDBPyConnection | None = None,
+    mapping: Mapping | None = None,
+    locale: str | None = None,
+) -> tuple[Batch, dict[str, str]]:
+    """`load` for files already read (read_all): the Import page reads each upload once."""
+    batch = Batch(format=fmt, files=[n for n, _ in files], errors=list(unreadable))
     opts = Options(fy_start_month, decimal_comma(locale), mapping, number_format(locale))
     return parse_tables(tables, batch, fmt, opts, con)
 
