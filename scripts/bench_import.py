@@ -2,8 +2,9 @@
 
 Builds a roster of 2,000 reps, writes a Salesforce-report-style CSV (owners by name, US dates,
 `$1,234.50` amounts, CRLF, the report footer), then times each step of
-`formats.load` + `apply.write` into a fresh DuckDB file, and the re-import of the same file
-(every deal updated, every before-image kept for undo).
+`formats.load` + `apply.write` into a fresh DuckDB file, and the re-import of the same file,
+which changes nothing and so must write nothing: no import log row, no undo rows, no snapshot
+rows (the figures printed after each run say what was written).
 
     .venv/bin/python scripts/bench_import.py [--deals 1000000] [--dir /tmp/bench_import]
 """
@@ -96,9 +97,15 @@ def main() -> None:
         data = timed("read file", csv_path.read_bytes, t)
         batch, _ = timed("parse + validate", lambda d=data: formats.load([(csv_path.name, d)]), t)
         assert not batch.errors, batch.errors[:5]
+        undo_rows = con.execute("select count(*) from import_undo").fetchone()[0]
         timed("resolve people + write", lambda b=batch: ingest_apply.write(
             con, b, actor="bench", as_of=date(2026, 6, 1)), t)  # fmt: skip
         print(f"  {'total':28} {sum(t.values()):6.2f} s")
+        undo_rows = con.execute("select count(*) from import_undo").fetchone()[0] - undo_rows
+        changed = sum(batch.changed.values())
+        print(f"  import #{batch.import_id}: {changed:,} rows new or changed, {undo_rows:,} undo rows"
+              if batch.import_id else
+              f"  nothing changed: nothing written ({undo_rows:,} undo rows)")  # fmt: skip
     deals = con.execute("select count(*) from deals").fetchone()[0]
     print(f"deals stored: {deals:,}")
 
