@@ -81,7 +81,8 @@ def decode(name: str, data: bytes) -> str:
                 Problem(name, None, None, "the file says UTF-16 but is not valid UTF-16")
             ) from None
     else:
-        if b"\x00" in data[:4096]:
+        head = data[:4096]
+        if head.count(0) > max(2, len(head) // 50):  # a stray NUL in a name: checked per cell
             raise Unreadable(
                 Problem(name, None, None, "this is a binary file, not CSV or XLSX text")
             )
@@ -252,17 +253,17 @@ def _read_body(name: str, raw: bytes, body: str | None, header_line: int) -> Tab
         ).alias(LINE)
     if len(header) == frame.width:
         frame.columns = _named(header)
-    _refuse_bad_cells(name, frame, line)
+    _refuse_bad_cells(name, frame, line, header_line)
     frame = _tidy(frame).with_columns(line)
     # Polars reads a blank line as a row of nulls, which keeps the line numbers true.
     frame = frame.filter(~pl.all_horizontal(pl.exclude(LINE).is_null()))
     return Table(name, frame, header_line)
 
 
-def _refuse_bad_cells(name: str, frame: pl.DataFrame, line: pl.Series) -> None:
+def _refuse_bad_cells(name: str, frame: pl.DataFrame, line: pl.Series, header_line: int) -> None:
     """NUL bytes (in a header or a cell) and cells longer than a spreadsheet cell can be."""
     problems = [
-        Problem(name, None, repr(c), "the header contains a NUL byte: the file is damaged")
+        Problem(name, header_line, repr(c), "the header contains a NUL byte: the file is damaged")
         for c in frame.columns
         if "\x00" in c
     ]
@@ -341,7 +342,7 @@ def read_excel_bytes(name: str, data: bytes) -> Table:
     body = raw.slice(header_idx + 1)
     body.columns = header
     line = pl.int_range(header_line + 1, header_line + 1 + body.height, dtype=pl.Int64, eager=True)
-    _refuse_bad_cells(name, body, line)
+    _refuse_bad_cells(name, body, line, header_line)
     body = _tidy(body).with_columns(line.alias(LINE))
     body = body.filter(~pl.all_horizontal(pl.exclude(LINE).is_null()))  # blank rows
     return Table(name, body, header_line)
