@@ -49,7 +49,7 @@ def run(name: str, **params: object) -> pl.DataFrame:
     version, which every write bumps (db.audit), so a cached answer is never stale.
     """
     path = str(db.default_db_path())
-    version = db.data_version(_root(path))
+    version = db.data_version(con())  # con(): a newer database is said, not raised
     # The query's text is part of the key: an edited query file is not answered from the cache.
     sql = db.get_query(name).sql
     return _run_cached(path, version, name, sql, tuple(sorted(params.items())))

@@ -281,12 +281,11 @@ PAGE_CASES = [
 
 
 def test_the_import_page_shows_the_same_reasons_and_never_says_valid(app_env):
-    at = _leader_on_imports()
-    uploader = at.get("file_uploader")[0]
     for case in PAGE_CASES:
         files, expected, _ = next(c[1:] for c in MORE if c[0] == case)
         ((name, data),) = files
-        uploader.upload(name, data, "text/csv").run()
+        at = _leader_on_imports()
+        at.get("file_uploader")[0].upload(name, data, "text/csv").run()
         assert not at.exception, case
         assert not any("Valid" in s.value for s in at.success), case
         shown = [
