@@ -124,6 +124,9 @@ def test_an_enumerated_parameter_is_timed_for_every_choice():
         ({"pages": [{"page": "p", "warm_s": 0.31, "cold_s": 1.0}]}, ["page p warm"]),
         ({"pages": [{"page": "p", "warm_s": 0.1, "cold_s": 1.6}]}, ["page p cold"]),
         ({"import": {"total_s": 15.5}}, ["deals import"]),
+        ({"import": {"total_s": 1.0, "reimport_rows_kept": 3, "reimport_changed": 0}}, ["deals re-import writes nothing"]),
+        ({"wide_file": {"refused_s": 1.2, "refused": True}}, ["wide file refused"]),
+        ({"wide_file": {"refused_s": 0.2, "refused": False}}, ["wide file refused"]),
         ({"peak_memory_bytes": 5 * run.GIB}, ["peak memory"]),
         ({"views": {"v": {"ratio": 12.0, "agreement": {"checked": True, "mismatches": ["x"]}}}}, ["view v vs pandas"]),
         ({"views": {"v": {"ratio": 9.0, "agreement": {"checked": True, "mismatches": []}}}}, ["view v vs pandas"]),
@@ -153,6 +156,8 @@ def test_the_whole_bench_runs_and_agrees_with_pandas(tmp_path, capsys):
     )
     assert report["import"]["rows"] == TINY.import_deals
     assert report["import"]["written"]["deals"] == TINY.import_deals
+    assert (report["import"]["reimport_changed"], report["import"]["reimport_rows_kept"]) == (0, 0)
+    assert report["wide_file"]["refused"] and report["wide_file"]["columns"] == 1_000_000
     assert report["peak_memory_bytes"] > 0 and report["db_bytes"] > 0
     assert not (tmp_path / "work").exists(), "the work folder is removed unless --keep"
 

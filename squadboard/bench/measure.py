@@ -205,6 +205,14 @@ def import_file(path: Path, csv_file: Path, anchor: date) -> dict:
         parsed = time.perf_counter() - started
         counts = apply.write(con, batch, actor="bench", as_of=anchor)
         total = time.perf_counter() - started
+        # The same file again changes nothing, so it must write nothing: no log, no undo rows.
+        kept = "select (select count(*) from import_undo) + (select count(*) from import_log)"
+        rows_before = con.execute(kept).fetchone()[0]
+        started = time.perf_counter()
+        again, _ = formats.load([(csv_file.name, csv_file.read_bytes())])
+        apply.write(con, again, actor="bench", as_of=anchor)
+        reimport = time.perf_counter() - started
+        reimport_rows = con.execute(kept).fetchone()[0] - rows_before
     finally:
         con.close()
     return {
@@ -213,7 +221,24 @@ def import_file(path: Path, csv_file: Path, anchor: date) -> dict:
         "written": counts,
         "read_validate_s": parsed,
         "total_s": total,
+        "reimport_s": reimport,
+        "reimport_changed": sum(again.changed.values()),
+        "reimport_rows_kept": reimport_rows,
     }
+
+
+def refuse_wide(columns: int = 1_000_000) -> dict:
+    """A CSV of a million columns (8 MB) must be refused on its header, within a second."""
+    from squadboard.ingest import formats
+
+    data = (
+        ",".join(f"c{i}" for i in range(columns)) + "\n" + "1," * (columns - 1) + "1\n"
+    ).encode()
+    started = time.perf_counter()
+    batch, _ = formats.load([("wide.csv", data)])
+    took = time.perf_counter() - started
+    return {"columns": columns, "file_bytes": len(data), "refused_s": took,
+            "refused": any("columns" in p.reason for p in batch.errors)}  # fmt: skip
 
 
 def compare(view: str, ours: pl.DataFrame, theirs: pl.DataFrame, key: str) -> dict:

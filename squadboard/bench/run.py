@@ -27,6 +27,7 @@ BUDGETS = {
     "import_s": 15.0,
     "pandas_ratio": 10.0,
     "peak_memory_bytes": 4 * GIB,
+    "wide_refusal_s": 1.0,  # a 1,000,000-column CSV refused on its header (issue 12)
 }
 # View -> (named query, fixed params, key column) compared with the pandas baseline.
 VIEWS = {
@@ -96,6 +97,8 @@ def run(
         report["views"] = _views(path, work, ctx, views, report["queries"], repeat)
         echo("importing the deals file through the real importer …")
         report["import"] = measure.import_file(path, work / "import_deals.csv", anchor)
+        echo("refusing a 1,000,000-column file …")
+        report["wide_file"] = measure.refuse_wide()
         report["db_bytes_after_import"] = _file_bytes(path)
         report["peak_memory_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     finally:
@@ -174,6 +177,13 @@ def verdicts(report: dict) -> list[dict]:
     if "import" in report:
         s = report["import"]["total_s"]
         add("deals import", s, BUDGETS["import_s"], s <= BUDGETS["import_s"])
+        if "reimport_rows_kept" in report["import"]:
+            kept = report["import"]["reimport_rows_kept"] + report["import"]["reimport_changed"]
+            add("deals re-import writes nothing", kept, 0, kept == 0)
+    if "wide_file" in report:
+        w = report["wide_file"]
+        add("wide file refused", w["refused_s"], BUDGETS["wide_refusal_s"],
+            w["refused"] and w["refused_s"] <= BUDGETS["wide_refusal_s"])  # fmt: skip
     for view, v in report.get("views", {}).items():
         if isinstance(v, dict):
             r = v["ratio"] or 0.0
@@ -238,6 +248,14 @@ def table(report: dict) -> list[str]:
     if imp:
         lines += ["", f"import of {imp['rows']:,} deals ({imp['file_bytes'] / 2**20:.0f} MiB CSV): "
                   f"{imp['total_s']:.1f} s (read and validate {imp['read_validate_s']:.1f} s)"]  # fmt: skip
+        if "reimport_s" in imp:
+            lines.append(f"re-import of the same file: {imp['reimport_s']:.1f} s, "
+                         f"{imp['reimport_changed']:,} rows changed, "
+                         f"{imp['reimport_rows_kept']:,} log and undo rows written")  # fmt: skip
+    wide = report.get("wide_file")
+    if wide:
+        lines.append(f"a {wide['columns']:,}-column file ({wide['file_bytes'] / 2**20:.0f} MiB) "
+                     f"refused in {_ms(wide['refused_s'])}")  # fmt: skip
     if "peak_memory_bytes" in report:
         lines.append(
             f"peak memory of the measuring process: {report['peak_memory_bytes'] / GIB:.2f} GiB"
@@ -245,7 +263,7 @@ def table(report: dict) -> list[str]:
     lines += ["", "budgets:"]
     for v in report.get("verdicts", []):
         reached = v["reached"]
-        if isinstance(reached, float) and v["what"].startswith(("page", "deals")):
+        if isinstance(reached, float) and v["what"].startswith(("page", "deals", "wide")):
             reached = _ms(reached)
         elif v["what"] == "peak memory":
             reached = f"{reached / GIB:.2f} GiB"

@@ -387,9 +387,15 @@ def _inspect_xlsx(name: str, data: bytes) -> _Sheet:
         placeholders = calc is not None and calc.get("fullCalcOnLoad") in ("1", "true")
         with book.open(path) as xml:
             head = xml.read(4096)
-            dim = re.search(rb'<(?:\w+:)?dimension ref="([A-Z]+)([0-9]+)', head)
+            dim = re.search(rb'<(?:\w+:)?dimension ref="([A-Z]+)([0-9]+)(?::([A-Z]+))?', head)
             if dim:
                 sheet.first_col, sheet.first_row = _col_number(dim[1].decode()), int(dim[2])
+                width = _col_number(dim[3].decode()) - sheet.first_col + 1 if dim[3] else 1
+                if width > MAX_COLUMNS:  # refused before fastexcel reads a cell of it
+                    raise Unreadable(
+                        Problem(name, None, None, f"the sheet has {width:,} columns, more than "
+                                f"the {MAX_COLUMNS:,} a file may have: is this the right file?")
+                    )  # fmt: skip
             has_formula = re.search(rb"<(?:\w+:)?f[ >/]", head) is not None
             while not has_formula and (chunk := xml.read(1 << 20)):
                 has_formula = re.search(rb"<(?:\w+:)?f[ >/]", head[-16:] + chunk) is not None
