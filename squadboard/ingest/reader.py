@@ -165,7 +165,9 @@ def _refuse_wide(name: str, header: str, header_line: int) -> None:
     sep = max(counts, key=counts.get)
     if counts[sep] < MAX_COLUMNS:
         return
-    width = len(next(csv.reader([header], delimiter=sep), []))
+    # Without quotes every delimiter separates two columns; with them, the csv module counts.
+    quoted = '"' in header
+    width = len(next(csv.reader([header], delimiter=sep), [])) if quoted else counts[sep] + 1
     if width > MAX_COLUMNS:
         raise Unreadable(
             Problem(name, header_line, None,
