@@ -94,6 +94,9 @@ if uploads:
                 for p in problems
             ],
             hide_index=True,
+            width="stretch",
+            # the reason is what to read: the other columns take no more room than they need
+            column_config={c: st.column_config.Column(width="small") for c in ("line", "column")},
         )
     else:
         counts = {t: f.height for t, f in batch.frames.items()}
