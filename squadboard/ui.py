@@ -103,8 +103,9 @@ def _signed_in_user() -> tuple[bool, str | None, object]:
     return True, st.user.get("email"), st.user.get("email_verified")
 
 
-def _trusted_header(name: str) -> str | None:
-    return st.context.headers.get(name)
+def _trusted_header(name: str) -> list[str]:
+    """Every copy of the trusted header the request carried (a client may send its own)."""
+    return st.context.headers.get_all(name)
 
 
 def viewer() -> Viewer:
@@ -118,11 +119,11 @@ def viewer() -> Viewer:
         signed_in, email, verified = _signed_in_user()
         if not signed_in:
             _gate(lambda: _sign_in_screen(config))
+        found = auth.match_email(roster, email, verified=verified)
     else:
-        email, verified = _trusted_header(config.header or ""), None
-        if email is None:
+        found = auth.match_header(roster, _trusted_header(config.header or ""), config.header)
+        if found.status == "no_header":
             _gate(_no_header_screen)
-    found = auth.match_email(roster, email, verified=verified)
     if found.viewer is None:
         _gate(lambda: _not_in_roster_screen(found, config))
     me = found.viewer
@@ -159,8 +160,14 @@ def _not_in_roster_screen(found: auth.Match, config: auth.SignIn) -> None:
         "there, or ask your leader.",
         "no_email": "Your sign-in did not tell Squadboard your email address. Ask whoever runs "
         "Squadboard to request the `email` scope (docs/sign-in.md).",
+        "duplicate": "This request carried the sign-in header more than once, so Squadboard "
+        "cannot tell who you are. Tell whoever runs Squadboard: the sign-in proxy must replace "
+        "the header, not add to it (docs/sign-in.md).",
     }
-    st.info(reasons[found.status], icon=":material/person_add:")
+    if found.status == "duplicate":
+        st.error(reasons[found.status], icon=":material/gpp_bad:")
+    else:
+        st.info(reasons[found.status], icon=":material/person_add:")
     if config.mode == "oidc":
         st.button("Sign out", on_click=st.logout, icon=":material/logout:")
 
