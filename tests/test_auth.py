@@ -90,8 +90,16 @@ def test_normalise_email(claimed, expected):
 @pytest.mark.parametrize(
     "header, value, expected",
     [
-        ("X-Goog-Authenticated-User-Email", "accounts.google.com:Ann@example.com", "ann@example.com"),
-        ("x-goog-authenticated-user-email", "accounts.google.com:ann@example.com", "ann@example.com"),
+        (
+            "X-Goog-Authenticated-User-Email",
+            "accounts.google.com:Ann@example.com",
+            "ann@example.com",
+        ),
+        (
+            "x-goog-authenticated-user-email",
+            "accounts.google.com:ann@example.com",
+            "ann@example.com",
+        ),
         ("X-Goog-Authenticated-User-Email", "ann@example.com", "ann@example.com"),
         ("X-Goog-Authenticated-User-Email", "evil.example:ann@example.com", None),
         ("X-Forwarded-Email", "accounts.google.com:ann@example.com", None),
