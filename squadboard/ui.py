@@ -13,7 +13,7 @@ import polars as pl
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from squadboard import auth, db, demo, periods, plan
+from squadboard import auth, db, demo, periods, plan, visibility
 from squadboard.exports import csv_file, excel_file, fingerprint
 
 LEADERS = auth.LEADERS
@@ -332,6 +332,8 @@ def deals_behind(
 ) -> None:
     """The drill-down: the won credits behind `credited` and the open ones behind the forecast."""
     rows = run("deals_behind", **period.params(as_of), squad_id=squad_id, rep_id=rep_id)
+    # Board naming: each credit's rep name only where the viewer may see it (visibility.py).
+    rows = visibility.hide_names(rows, who(), current_plan().board_naming)
     rows = rows.with_columns(pl.col(pl.Decimal).cast(pl.Float64))
     won, open_ = rows.filter(pl.col("kind") == "won"), rows.filter(pl.col("kind") == "open")
     with st.expander(
