@@ -76,7 +76,7 @@ if picked is None:
     st.info("There are no squads yet: import reps and squads first (see docs/importing.md).")
     st.stop()
 row = squads.filter(pl.col("squad_id") == picked).row(0, named=True)
-st.header(f"{row['squad']} · detail")
+st.header(f"{ui.plain(row['squad'])} · detail")
 cols = st.columns(5)
 cols[0].metric("Credited", f"${float(row['credited']):,.0f}")
 cols[1].metric(
@@ -110,7 +110,9 @@ st.dataframe(
         "status": "Status",
     },
 )
-ui.deals_behind(period, as_of, squad_id=picked, name=f"deals_{picked}_{period.label}")
+ui.deals_behind(
+    period, as_of, squad_id=picked, name=f"deals_{picked}_{period.label}", viewer=viewer
+)
 
 movement = ui.run("pipeline_movement", as_of=as_of).filter(pl.col("squad_id") == picked)
 movement = visibility.hide_names(movement, viewer, naming, rep_id="owner_id")

@@ -59,7 +59,9 @@ rows = picked.selection.rows if picked else []
 rep = reps.row(rows[0], named=True) if rows else None
 if rep is not None and rep["rep_id"] is not None:
     st.markdown(f"**{ui.plain(rep['rep'])}**")
-    ui.deals_behind(period, as_of, rep_id=rep["rep_id"], name=f"deals_{rep['rep_id']}")
+    ui.deals_behind(
+        period, as_of, rep_id=rep["rep_id"], name=f"deals_{rep['rep_id']}", viewer=viewer
+    )
 elif rep is not None:
     st.caption("The board naming hides this rep's name, and with it the deals behind it.")
 else:
@@ -86,7 +88,7 @@ with st.form("goal"):
             was = "" if before is None else f" (was ${before:,.0f})"
             st.success(f"Saved your goal for {target.label}: ${amount:,.0f}{was}.")
         except goals.GoalError as exc:
-            st.error(f"Not saved: {exc}.")
+            st.error(ui.plain(f"Not saved: {exc}."))
 
 if viewer.is_leader:
     st.subheader("Bottom-up vs top-down")

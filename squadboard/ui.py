@@ -14,7 +14,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from squadboard import auth, db, demo, periods, plan, visibility
-from squadboard.exports import csv_file, excel_file, fingerprint
+from squadboard.exports import csv_file, excel_file, file_stem, fingerprint
 
 LEADERS = auth.LEADERS
 
@@ -247,7 +247,7 @@ def period_picker() -> periods.Period:
                 labels.append(picked.label)
             st.session_state["period"] = picked.label
         except ValueError as exc:
-            st.warning(f"Ignored the link's period: {exc}")
+            st.warning(plain(f"Ignored the link's period: {exc}"))
     # Re-assigned every run: a widget on another page does not take over a value that only
     # the previous page's widget set (Streamlit forgets it on a page switch otherwise).
     st.session_state["period"] = st.session_state.get("period")
@@ -274,7 +274,7 @@ def squad_picker(squads: pl.DataFrame, default: str | None = None) -> str | None
         if asked in names:
             st.session_state["squad"] = asked
         else:
-            st.warning(f"Ignored the link's squad {asked!r}: no such squad.")
+            st.warning(plain(f"Ignored the link's squad {asked!r}: no such squad."))
     st.session_state["squad"] = st.session_state.get("squad")  # kept across pages, as period
     if st.session_state["squad"] not in names:
         st.session_state["squad"] = default if default in names else ids[0]
@@ -329,11 +329,17 @@ def deals_behind(
     name: str,
     squad_id: str | None = None,
     rep_id: str | None = None,
+    viewer: Viewer | None = None,
 ) -> None:
-    """The drill-down: the won credits behind `credited` and the open ones behind the forecast."""
+    """The drill-down: the won credits behind `credited` and the open ones behind the forecast.
+
+    Each credit's rep name is shown only where `viewer` may see it (visibility.py); without a
+    viewer, only where anybody may."""
     rows = run("deals_behind", **period.params(as_of), squad_id=squad_id, rep_id=rep_id)
-    # Board naming: each credit's rep name only where the viewer may see it (visibility.py).
-    rows = visibility.hide_names(rows, who(), current_plan().board_naming)
+    seen_by = viewer or st.session_state.get("viewer")
+    if not isinstance(seen_by, Viewer):
+        seen_by = Viewer("", "", "rep", "", None, ())
+    rows = visibility.hide_names(rows, seen_by, current_plan().board_naming)
     rows = rows.with_columns(pl.col(pl.Decimal).cast(pl.Float64))
     won, open_ = rows.filter(pl.col("kind") == "won"), rows.filter(pl.col("kind") == "open")
     with st.expander(
@@ -375,6 +381,7 @@ def downloads(frame: pl.DataFrame, name: str) -> None:
     shared by every session. The Excel file, which takes seconds for a big table, is made only
     when someone clicks its button (Streamlit runs the callable then), also once per content.
     """
+    name = file_stem(name)  # ids and labels from the data: a file name and sheet name safe
     digest = fingerprint(frame)
     csv = csv_file(frame) if digest is None else _csv_cached(digest, frame)
     left, right = st.columns(2)
