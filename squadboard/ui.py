@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from datetime import date, timedelta
 
 import duckdb
@@ -21,6 +22,7 @@ LEADERS = auth.LEADERS
 
 @st.cache_resource(show_spinner="Opening the database…")
 def _root(path: str) -> duckdb.DuckDBPyConnection:
+    db.check_database_file(path, tables=False)
     con = db.connect(path)
     cur = con.cursor()
     if cur.execute("select count(*) from reps").fetchone()[0] == 0:
@@ -29,8 +31,39 @@ def _root(path: str) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def _database(path: str) -> duckdb.DuckDBPyConnection:
+    """The root connection, or a plain page when the file cannot be opened: another process
+    holds it (a second app, a command-line import) or it is not a Squadboard database. The
+    page names no path and lists no pages (the viewer is not known yet); the server log has
+    the details."""
+    try:
+        return _root(path)
+    except (duckdb.IOException, db.NotSquadboard) as exc:
+        print(f"squadboard: cannot open the database: {exc}", file=sys.stderr, flush=True)
+        busy = isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower()
+        _gate(_busy_screen if busy else _unavailable_screen)
+        raise  # not reached: _gate stops the run
+
+
+def _busy_screen() -> None:
+    st.title("Squadboard")
+    st.info(
+        "The database is busy, try again in a minute. (Someone may be importing data; "
+        "Squadboard opens again by itself once they are done.)",
+        icon=":material/hourglass_top:",
+    )
+
+
+def _unavailable_screen() -> None:
+    st.title("Squadboard")
+    st.error(
+        "Squadboard cannot open its database. Try again in a minute; if it stays like this, "
+        "tell whoever runs Squadboard (the server log says why)."
+    )
+
+
 def con() -> duckdb.DuckDBPyConnection:
-    return _root(str(db.default_db_path()))
+    return _database(str(db.default_db_path()))
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -45,7 +78,7 @@ def run(name: str, **params: object) -> pl.DataFrame:
     version, which every write bumps (db.audit), so a cached answer is never stale.
     """
     path = str(db.default_db_path())
-    version = db.data_version(_root(path))
+    version = db.data_version(_database(path))
     # The query's text is part of the key: an edited query file is not answered from the cache.
     sql = db.get_query(name).sql
     return _run_cached(path, version, name, sql, tuple(sorted(params.items())))
