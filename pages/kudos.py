@@ -69,7 +69,7 @@ with st.container(border=True):
     st.button("Give kudos", key="give_kudos", on_click=give, type="primary")
     result = st.session_state.pop("kudos_result", None)
     if result:
-        getattr(st, result[0])(result[1])
+        getattr(st, result[0])(ui.plain(result[1]))
 
 month = periods.month_of(ui.as_of_for(period))
 st.subheader(f"Most recognised · {month.label}")

@@ -90,3 +90,18 @@ def test_the_excel_download_of_a_table_named_by_hostile_data_opens():
     assert set(files) == {"deals_squad_a_b.csv", "deals_squad_a_b.xlsx"}
     book = zipfile.ZipFile(io.BytesIO(files["deals_squad_a_b.xlsx"]))
     assert 'name="deals_squad_a_b"' in book.read("xl/workbook.xml").decode()
+
+
+def test_a_kudos_confirmation_with_a_hostile_name_is_text(app_env):
+    from tests.browser.support import plant_hostile_rows
+
+    plant_hostile_rows(app_env)  # hostile.rep is named with markdown links and HTML
+    at = open_app("tom.becker")
+    at.switch_page("pages/kudos.py").run()
+    at.selectbox(key="kudos_to").set_value("hostile.rep")
+    at.text_area(key="kudos_message").set_value("Thanks for the demo")
+    at.button(key="give_kudos").click().run()
+    assert not at.exception
+    sent = [s.value for s in at.success if "Kudos sent" in s.value]
+    assert sent and "evil" in sent[0]
+    assert not _unescaped(sent[0]), sent[0]
