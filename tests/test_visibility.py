@@ -143,3 +143,20 @@ def test_the_rule_self_their_squads_admin(viewer, seen):
     assert visibility.hide_names(frame, viewer, "named").equals(frame)
     with pytest.raises(ValueError, match="board naming"):
         visibility.hide_names(frame, viewer, "secret")
+
+
+@pytest.mark.parametrize("naming", ["anonymous", "hide_bottom"])
+def test_a_leader_opens_the_profiles_of_their_own_squads_only(app_env, naming):
+    hidden_figures(app_env, LEADER, naming)  # saves the naming
+    con = db.connect(app_env)
+    roster = db.run(con, "roster", as_of=TODAY).filter(pl.col("active"))
+    con.close()
+    at = open_page(LEADER, "pages/profile.py", period="2026-Q4")
+    assert not at.exception
+    offered = set(at.selectbox(key="profile_rep").options)
+    falcons = set(roster.filter(pl.col("squad_id") == "falcons")["rep"])
+    others = set(roster.filter(pl.col("squad_id") != "falcons")["rep"]) - {"Maya Chen"}
+    assert falcons - {"Maya Chen"} <= offered
+    assert not offered & others
+    admin = open_page("elena.duarte", "pages/profile.py", period="2026-Q4")
+    assert set(admin.selectbox(key="profile_rep").options) == set(roster["rep"])
