@@ -160,3 +160,34 @@ def test_a_leader_opens_the_profiles_of_their_own_squads_only(app_env, naming):
     assert not offered & others
     admin = open_page("elena.duarte", "pages/profile.py", period="2026-Q4")
     assert set(admin.selectbox(key="profile_rep").options) == set(roster["rep"])
+
+
+def test_the_board_follows_the_same_rule():
+    board = pl.DataFrame(
+        {
+            "rank": [1, 2, 3, 4],
+            "rep_id": ["r", "q", "x", "y"],
+            "rep": ["Rae", "Quin", "Xan", "Yul"],
+            "squad": ["One", "One", "Two", "Two"],
+            "value": [4.0, 3.0, 2.0, 1.0],
+        }
+    )
+    squads = pl.DataFrame({"rep_id": ["r", "q", "x", "y"], "squad_id": ["s1", "s1", "s2", "s2"]})
+    leader = auth.Viewer("l", "L", "leader", "manager", None, ("s2",))
+    rep = auth.Viewer("r", "Rae", "rep", "AE", "s1", ())
+    shown = contribution.present_board(board, leader, "anonymous", 0, squads=squads)
+    assert shown["rep"].to_list() == ["#1", "#2", "Xan", "Yul"]
+    shown = contribution.present_board(board, rep, "anonymous", 0, squads=squads)
+    assert shown["rep"].to_list() == ["Rae (you)", "#2", "#3", "#4"]
+    # the bottom two are Xan and Yul: their leader still sees them, the rep does not
+    shown = contribution.present_board(board, leader, "hide_bottom", 2, squads=squads)
+    assert shown["rep"].to_list() == ["Rae", "Quin", "Xan", "Yul"]
+    shown = contribution.present_board(board, rep, "hide_bottom", 2, squads=squads)
+    assert shown["rep"].to_list() == ["Rae", "Quin"]
+    admin = auth.Viewer("a", "A", "admin", "manager", None, ())
+    assert contribution.present_board(board, admin, "anonymous", 0)["rep"].to_list() == [
+        "Rae",
+        "Quin",
+        "Xan",
+        "Yul",
+    ]
