@@ -50,7 +50,7 @@ def mapping_step(table) -> mapping.Mapping | None:
     unit = st.number_input("Amounts are in units of", 1.0, 1e6, 1.0, key="map_unit")
     chosen = mapping.Mapping(kind, columns, source.strip().lower(), comma, unit)
     if chosen.problems():
-        st.info("To go on: " + "; ".join(chosen.problems()))
+        st.info(ui.plain("To go on: " + "; ".join(chosen.problems())))
         return None
     with st.expander("The mapping as a file, for `import --mapping FILE.json`"):
         st.code(chosen.to_json(), language="json")
@@ -58,9 +58,9 @@ def mapping_step(table) -> mapping.Mapping | None:
     if st.button("Save mapping", key="save_mapping") and name:
         try:
             mapping.save(ui.con(), name, chosen, who.rep_id)
-            st.success(f"Saved mapping {name!r}.")
+            st.success(ui.plain(f"Saved mapping {name!r}."))
         except ValueError as exc:
-            st.error(str(exc))
+            st.error(ui.plain(exc))
     return chosen
 
 
@@ -81,7 +81,7 @@ if uploads:
         st.write(f"**{ui.plain(name)}** — recognised as `{fmt}`")
     problems = batch.errors or ingest_apply.check(ui.con(), batch)
     for w in batch.warnings:
-        st.warning(str(w))
+        st.warning(ui.plain(w))
     for note in batch.notes:
         st.caption(ui.plain(note))
     if problems:
@@ -107,7 +107,9 @@ if uploads:
                 written = ingest_apply.write(ui.con(), batch, actor=who.rep_id, as_of=ui.today())
             except ImportFailed as failed:
                 progress.empty()
-                st.error("Nothing was written: " + "; ".join(map(str, failed.problems[:5])))
+                st.error(
+                    ui.plain("Nothing was written: " + "; ".join(map(str, failed.problems[:5])))
+                )
             else:
                 progress.progress(1.0, "Done")
                 if batch.import_id is None:
@@ -128,7 +130,7 @@ if latest is not None:
             st.success(f"Undid import #{latest}: " + ", ".join(
                 f"{t} −{r[0]:,} +{r[1]:,}" for t, r in undone.items()))  # fmt: skip
         except undo.UndoRefused as exc:
-            st.info(str(exc))
+            st.info(ui.plain(exc))
 history = ui.run("import_history")
 if history.is_empty():
     st.caption("Nothing imported yet.")

@@ -8,7 +8,7 @@ from datetime import timedelta
 import polars as pl
 import streamlit as st
 
-from squadboard import contribution, kudos, periods, ui
+from squadboard import contribution, kudos, periods, ui, visibility
 
 viewer = ui.who()
 period = ui.period_picker()
@@ -69,11 +69,14 @@ with st.container(border=True):
     st.button("Give kudos", key="give_kudos", on_click=give, type="primary")
     result = st.session_state.pop("kudos_result", None)
     if result:
-        getattr(st, result[0])(result[1])
+        getattr(st, result[0])(ui.plain(result[1]))
 
 month = periods.month_of(ui.as_of_for(period))
 st.subheader(f"Most recognised · {month.label}")
 top = ui.run("most_recognised", **month.params())
+top = visibility.hide_names(  # board naming holds here too (the feed below is public thanks)
+    top, viewer, plan.board_naming, squads=ui.run("roster", as_of=ui.as_of_for(month))
+)
 if top.is_empty():
     st.caption("No kudos this month yet.")
 else:

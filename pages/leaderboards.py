@@ -16,7 +16,8 @@ plan = ui.current_plan()
 st.title(f"Leaderboards · {period.label}")
 ui.demo_notice()
 
-squads = sorted(ui.run("roster", as_of=ui.as_of_for(period))["squad"].drop_nulls().unique())
+roster = ui.run("roster", as_of=ui.as_of_for(period))
+squads = sorted(roster["squad"].drop_nulls().unique())
 squad = st.selectbox(
     "Squad", [None, *squads], format_func=lambda s: s or "All squads", key="lb_squad"
 )
@@ -30,12 +31,22 @@ metric = st.radio(
 title, kind, meaning = contribution.BOARDS[metric]
 
 board = contribution.within_squad(ui.run("leaderboard", **period.params(), metric=metric), squad)
-shown = contribution.present_board(board, viewer.rep_id, plan.board_naming, plan.hide_bottom_n)
+shown = contribution.present_board(
+    board, viewer, plan.board_naming, plan.hide_bottom_n, squads=roster
+)
 
+yours = (
+    " As an admin you see every row and name."
+    if viewer.is_admin
+    else " As their leader you see your squads' rows and names."
+    if viewer.is_leader
+    else ""
+)
 naming = {
     "named": "Names shown.",
-    "anonymous": "Anonymous board: everyone else is shown by rank only.",
-    "hide_bottom": f"The bottom {plan.hide_bottom_n} places are not shown (your own always is).",
+    "anonymous": "Anonymous board: everyone else is shown by rank only." + yours,
+    "hide_bottom": f"The bottom {plan.hide_bottom_n} places are not shown (your own always is)."
+    + yours,
 }[plan.board_naming]
 st.caption(f"**{title}**: {meaning}. {naming}")
 

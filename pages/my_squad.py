@@ -132,4 +132,4 @@ if viewer.may_see_payout_of(rep_id, squad_id):
         )
 else:
     cols[2].metric("Payout estimate", "hidden", help="payouts: the rep and their leaders only")
-ui.deals_behind(period, as_of, rep_id=rep_id, name=f"deals_{rep_id}_{period.label}")
+ui.deals_behind(period, as_of, rep_id=rep_id, name=f"deals_{rep_id}_{period.label}", viewer=viewer)

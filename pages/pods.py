@@ -1,13 +1,14 @@
 """Deal pods: the pool of each won deal, each member's share and the arithmetic behind it.
 
-Pool money is payout: a rep sees the pods they are in; a leader the pods of their squads'
-people; an admin every pod.
+Pool money is payout: a rep sees the pods they are in, who else is in them (as the board
+naming allows) and the pool, but the points, share and amount of their own row only; a leader
+also those of their squads' people; an admin everyone's (Viewer.may_see_payout_of).
 """
 
 import polars as pl
 import streamlit as st
 
-from squadboard import ui
+from squadboard import ui, visibility
 
 viewer = ui.who()
 period = ui.period_picker()
@@ -45,6 +46,15 @@ shares = shares.with_columns(
     )
 )
 pods = shares.filter(pl.col("visible").any().over("deal_id"))
+# The pod's total points, before anyone's own are blanked out below.
+pods = pods.with_columns(pod_points=pl.col("points").sum().over("deal_id"))
+# Someone else's pool money (and the points it is worked out from) stays with them, their
+# leaders and admins; their name follows the board naming (visibility.py).
+MONEY = ["activities", "activity_points", "kudos", "points", "share", "amount"]
+pods = pods.with_columns(
+    pl.when(pl.col("visible")).then(pl.col(c)).otherwise(pl.lit(None)).alias(c) for c in MONEY
+)
+pods = visibility.hide_names(pods, viewer, plan.board_naming)
 
 if pods.is_empty():
     st.info("You are in no deal pod with a won deal in this period.")
@@ -52,7 +62,7 @@ if pods.is_empty():
 
 deals = (
     pods.group_by("deal_id", "deal", "close_date", "deal_amount", "pool")
-    .agg(members=pl.len(), points=pl.col("points").sum())
+    .agg(members=pl.len(), points=pl.col("pod_points").first())
     .sort("close_date", "deal_id", descending=[True, False])
 )
 st.subheader(f"Pools ({deals.height} deals, ${float(deals['pool'].sum()):,.2f})")
@@ -76,7 +86,7 @@ labels = {
 }
 pick = st.selectbox("Deal", list(labels), format_func=labels.get, key="pod_deal")
 pod = pods.filter(pl.col("deal_id") == pick)
-total = float(pod["points"].sum())
+total = float(pod["pod_points"][0])
 st.markdown(f"**The arithmetic** · {ui.plain(pod['deal'][0])}")
 st.dataframe(
     pod.select(
@@ -111,6 +121,11 @@ st.caption(
     if total
     else f"Nobody has points on this deal: the pool ${pool:,.2f} is split equally."
 )
+if not pod["visible"].all():
+    st.caption(
+        "A blank row is another member's: their points and pool share are shown to them, "
+        "their leader and admins only."
+    )
 
 by_rep = (
     pods.filter("visible")
@@ -130,6 +145,8 @@ st.dataframe(
     },
 )
 ui.downloads(
-    pods.drop("squad_id", "visible").with_columns(pl.col(pl.Decimal).cast(pl.Float64)),
+    pods.drop("squad_id", "visible", "pod_points").with_columns(
+        pl.col(pl.Decimal).cast(pl.Float64)
+    ),
     f"pool_shares_{period.label}",
 )

@@ -7,7 +7,7 @@ A rep sees their own profile; leaders and admins pick anyone.
 import polars as pl
 import streamlit as st
 
-from squadboard import ui
+from squadboard import ui, visibility
 
 viewer = ui.who()
 period = ui.period_picker()
@@ -16,7 +16,11 @@ roster = ui.run("roster", as_of=ui.as_of_for(period)).filter(pl.col("active"))
 names = dict(zip(roster["rep_id"], roster["rep"], strict=True))
 rep_id = viewer.rep_id
 if viewer.is_leader:
-    ids = sorted(names, key=lambda r: (r != viewer.rep_id, names[r]))
+    # Board naming holds here too: with names hidden, a leader opens their squads' profiles.
+    open_to = set(visibility.visible_reps(viewer, ui.current_plan().board_naming, roster))
+    ids = sorted(
+        names.keys() & (open_to | {viewer.rep_id}), key=lambda r: (r != viewer.rep_id, names[r])
+    )
     rep_id = st.selectbox("Rep", ids, format_func=names.get, key="profile_rep")
 
 st.title(f"{ui.plain(names.get(rep_id, viewer.name))} · collaboration · {period.label}")

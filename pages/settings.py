@@ -72,5 +72,8 @@ if submitted:
     elif changed == current:
         st.info("Nothing changed.")
     else:
-        plan.save(ui.con(), changed, viewer.rep_id)
-        st.success("Saved. Every page now uses these settings.")
+        try:
+            plan.save(ui.con(), changed, viewer)
+            st.success("Saved. Every page now uses these settings.")
+        except plan.PlanPermissionError:
+            st.error("Not saved: only an admin may change the plan settings.")

@@ -5,7 +5,7 @@ from datetime import timedelta
 import polars as pl
 import streamlit as st
 
-from squadboard import charts, metrics, ui
+from squadboard import charts, metrics, ui, visibility
 
 viewer = ui.who()
 period = ui.period_picker()
@@ -76,7 +76,7 @@ if picked is None:
     st.info("There are no squads yet: import reps and squads first (see docs/importing.md).")
     st.stop()
 row = squads.filter(pl.col("squad_id") == picked).row(0, named=True)
-st.header(f"{row['squad']} · detail")
+st.header(f"{ui.plain(row['squad'])} · detail")
 cols = st.columns(5)
 cols[0].metric("Credited", f"${float(row['credited']):,.0f}")
 cols[1].metric(
@@ -94,6 +94,8 @@ trend = ui.run("squad_trend", period_start=period.start, period_end=period.end, 
 st.plotly_chart(charts.squad_trend(trend, as_of, float(row["forecast"])), key="trend")
 
 members = ui.run("rep_attainment", **period.params(as_of)).filter(pl.col("squad_id") == picked)
+naming = ui.current_plan().board_naming
+members = visibility.hide_names(members, viewer, naming)  # board naming holds here too
 st.subheader("Members")
 st.dataframe(
     members.select("rep", "stretch_target", "credited", "attainment", "pace", "status"),
@@ -108,9 +110,12 @@ st.dataframe(
         "status": "Status",
     },
 )
-ui.deals_behind(period, as_of, squad_id=picked, name=f"deals_{picked}_{period.label}")
+ui.deals_behind(
+    period, as_of, squad_id=picked, name=f"deals_{picked}_{period.label}", viewer=viewer
+)
 
 movement = ui.run("pipeline_movement", as_of=as_of).filter(pl.col("squad_id") == picked)
+movement = visibility.hide_names(movement, viewer, naming, rep_id="owner_id")
 if not movement.is_empty():
     day, before = movement["snapshot_date"][0], movement["before_date"][0]
     st.subheader("Pipeline movement")

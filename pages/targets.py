@@ -4,13 +4,15 @@ sets their own goal; leaders see the reps' goals against each squad's base quota
 import polars as pl
 import streamlit as st
 
-from squadboard import charts, goals, ui
+from squadboard import charts, goals, ui, visibility
 
 viewer = ui.who()
 period = ui.period_picker()
 as_of = ui.as_of_for(period)
 fy = ui.current_plan().fiscal_year_start_month
 reps = ui.run("rep_attainment", **period.params(as_of))
+# Board naming holds here too: names the viewer may not see are hidden before the table.
+reps = visibility.hide_names(reps, viewer, ui.current_plan().board_naming)
 
 st.title(f"Targets · {period.label}")
 ui.demo_notice()
@@ -54,10 +56,14 @@ picked = st.dataframe(
 )
 ui.downloads(table.with_columns(pl.col(pl.Decimal).cast(pl.Float64)), f"targets_{period.label}")
 rows = picked.selection.rows if picked else []
-if rows:
-    rep = reps.row(rows[0], named=True)
-    st.markdown(f"**{rep['rep']}**")
-    ui.deals_behind(period, as_of, rep_id=rep["rep_id"], name=f"deals_{rep['rep_id']}")
+rep = reps.row(rows[0], named=True) if rows else None
+if rep is not None and rep["rep_id"] is not None:
+    st.markdown(f"**{ui.plain(rep['rep'])}**")
+    ui.deals_behind(
+        period, as_of, rep_id=rep["rep_id"], name=f"deals_{rep['rep_id']}", viewer=viewer
+    )
+elif rep is not None:
+    st.caption("The board naming hides this rep's name, and with it the deals behind it.")
 else:
     st.caption("Click a rep's row to see the deals behind their figures.")
 
@@ -82,7 +88,7 @@ with st.form("goal"):
             was = "" if before is None else f" (was ${before:,.0f})"
             st.success(f"Saved your goal for {target.label}: ${amount:,.0f}{was}.")
         except goals.GoalError as exc:
-            st.error(f"Not saved: {exc}.")
+            st.error(ui.plain(f"Not saved: {exc}."))
 
 if viewer.is_leader:
     st.subheader("Bottom-up vs top-down")

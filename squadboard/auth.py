@@ -14,7 +14,7 @@ The signed-in email is matched to `reps.email` (case-insensitive). Roles come fr
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,38 +100,60 @@ def sign_in_config(secrets: Mapping[str, Any]) -> SignIn:
     return SignIn("demo")
 
 
-def normalise_email(value: str | None) -> str | None:
+# The one proxy header that prefixes the address: Google IAP's
+# `X-Goog-Authenticated-User-Email: accounts.google.com:ann@example.com`.
+PREFIXED_HEADERS = {"x-goog-authenticated-user-email": "accounts.google.com:"}
+
+
+def header_prefix(header: str | None) -> str | None:
+    """The prefix the proxy puts before the address in this header, if it is one that does."""
+    return PREFIXED_HEADERS.get((header or "").lower())
+
+
+def normalise_email(value: str | None, prefix: str | None = None) -> str | None:
     """The address in a claim or header, lower-cased; None when there is none.
 
-    Proxies sometimes prefix it (Google IAP: `accounts.google.com:ann@example.com`).
+    `prefix` (only for the proxy header that has one, see header_prefix) is dropped when the
+    value starts with it; anywhere else a value that is not just an address is no address.
     """
     if value is None:
         return None
     text = value.strip()
-    if ":" in text:
-        text = text.rsplit(":", 1)[1].strip()
-    if not re.fullmatch(r"[^@\s]+@[^@\s]+", text):
+    if prefix and text.lower().startswith(prefix.lower()):
+        text = text[len(prefix) :].strip()
+    if not re.fullmatch(r"[^@\s:,;<>\"]+@[^@\s:,;<>\"]+", text):
         return None
     return text.lower()
 
 
 @dataclass(frozen=True)
 class Match:
-    status: str  # found | unknown | inactive | no_email | unverified
+    status: str  # found | unknown | inactive | no_email | unverified | no_header | duplicate
     viewer: Viewer | None = None
     email: str | None = None
 
 
-def match_email(roster: pl.DataFrame, claimed: str | None, *, verified: object = None) -> Match:
+def is_verified(verified: object) -> bool:
+    """The provider's `email_verified` claim: absent (None) is accepted, since not every provider
+    sends it; when it is sent, only true (or the text "true") is."""
+    if verified is None or verified is True:
+        return True
+    return isinstance(verified, str) and verified.strip().lower() == "true"
+
+
+def match_email(
+    roster: pl.DataFrame, claimed: str | None, *, verified: object = None, prefix: str | None = None
+) -> Match:
     """Find the signed-in person in the roster (the `roster` named query's rows).
 
-    `verified` is the provider's `email_verified` claim: an explicit False is refused, since an
-    unverified address is one anybody could have typed.
+    The address must equal a roster email exactly, ignoring case. `verified` is the provider's
+    `email_verified` claim: when the provider sends it, it must be true, since an unverified
+    address is one anybody could have typed. `prefix`: see normalise_email.
     """
-    email = normalise_email(claimed)
+    email = normalise_email(claimed, prefix)
     if email is None:
         return Match("no_email")
-    if verified is False or (isinstance(verified, str) and verified.lower() == "false"):
+    if not is_verified(verified):
         return Match("unverified", email=email)
     rows = roster.filter(pl.col("email").str.to_lowercase().str.strip_chars() == email)
     if rows.is_empty():
@@ -140,3 +162,16 @@ def match_email(roster: pl.DataFrame, claimed: str | None, *, verified: object =
     if active.is_empty():
         return Match("inactive", email=email)
     return Match("found", viewer_from(active.row(0, named=True)), email)
+
+
+def match_header(roster: pl.DataFrame, values: Sequence[str], header: str) -> Match:
+    """Trusted-header mode: every copy of the header the request carried.
+
+    A proxy that appends its own copy to one the client sent leaves two: which one is the
+    proxy's cannot be told, so a request with more than one is refused.
+    """
+    if len(values) > 1:
+        return Match("duplicate")
+    if not values:
+        return Match("no_header")
+    return match_email(roster, values[0], prefix=header_prefix(header))

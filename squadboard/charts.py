@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
+import html
+
 import plotly.graph_objects as go
 import polars as pl
+
+
+def label(text: object) -> str:
+    """Text from the data (a squad's or a rep's name) for a chart: Plotly renders a subset of
+    HTML in labels, tick text, hover text, titles and legends (<a href>, <span style>, <br>,
+    <b>...), so `&`, `<` and `>` are written as entities, which it shows as the characters."""
+    return html.escape("" if text is None else str(text), quote=False)
+
+
+def labels(values) -> list[str]:
+    return [label(v) for v in values]
+
 
 STATUS_COLOURS = {"ahead": "#2e7d32", "on track": "#f9a825", "behind": "#c62828", None: "#9e9e9e"}
 
@@ -27,7 +41,7 @@ def attainment_bars(
     fig = go.Figure(
         go.Bar(
             x=rows["attainment"].to_list(),
-            y=rows["squad"].to_list(),
+            y=labels(rows["squad"].to_list()),
             orientation="h",
             marker_color=[STATUS_COLOURS.get(s, "#9e9e9e") for s in rows["status"].to_list()],
             text=[f"{a:.0%}" for a in rows["attainment"].to_list()],
@@ -115,7 +129,7 @@ def squad_trend(
             )
         )
     fig.update_layout(
-        title=title,
+        title=None if title is None else label(title),
         yaxis=dict(title="cumulative credited revenue", tickformat="$,.0f", rangemode="tozero"),
         xaxis=dict(title=None),
         height=380,
@@ -135,7 +149,7 @@ def goals_vs_quota(budget: pl.DataFrame, most: int = 30) -> go.Figure:
     if budget.height > most:
         title = f"The first {most} of {budget.height:,} squads, largest shortfall first"
         budget = budget.head(most)
-    squads = budget["squad"].to_list()
+    squads = labels(budget["squad"].to_list())
     fig = go.Figure(
         [
             go.Bar(
@@ -171,15 +185,15 @@ def board_bars(board: pl.DataFrame, value_format: str = ",.0f", top: int = 15) -
     rows = board.sort("rank").head(top)
     you = rows["you"].to_list() if "you" in rows.columns else [False] * rows.height
     # Positions on the axis, names only as tick text: tied anonymous rows share a label.
-    labels = [
-        name if name.startswith("#") else f"#{rank} {name}"
+    names = [
+        label(name) if name.startswith("#") else f"#{rank} {label(name)}"
         for rank, name in zip(rows["rank"], rows["rep"], strict=True)
     ]
     fig = go.Figure(
         go.Bar(
             x=rows["value"].to_list(),
             y=list(range(rows.height)),
-            customdata=labels,
+            customdata=names,
             orientation="h",
             cliponaxis=False,  # the best bar's value label may reach into the right margin
             marker_color=["#1565c0" if y else "#90a4ae" for y in you],
@@ -194,7 +208,7 @@ def board_bars(board: pl.DataFrame, value_format: str = ",.0f", top: int = 15) -
             title=None,
             tickmode="array",
             tickvals=list(range(rows.height)),
-            ticktext=labels,
+            ticktext=names,
         ),
         xaxis=dict(title=None, tickformat=value_format),
         height=80 + 28 * max(rows.height, 1),

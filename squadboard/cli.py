@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from squadboard import db, demo, plan
+from squadboard import db, demo, exports, plan
 from squadboard.ingest import ImportFailed, formats
 from squadboard.ingest import apply as ingest_apply
 from squadboard.ingest import undo as ingest_undo
@@ -82,9 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
 def _open(path: Path | None) -> duckdb.DuckDBPyConnection:
     target = path or db.default_db_path()
     try:
+        db.check_database_file(target)
         return db.connect(target)
     except db.NewerDatabase as exc:
         raise SystemExit(f"error: {target}: {exc}") from None
+    except db.NotSquadboard as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_INPUT) from None
     except duckdb.IOException as exc:
         raise SystemExit(
             f"error: cannot open {target}: {exc}\n"
@@ -191,7 +195,8 @@ def cmd_query(args) -> int:
     if args.format == "json":
         print(json.dumps(frame.to_dicts(), default=str, indent=1))
     else:
-        sys.stdout.write(frame.write_csv())
+        # the same CSV as the app's downloads: a cell a spreadsheet would run is neutralised
+        sys.stdout.write(exports.neutralise_formulas(frame).write_csv())
     return EXIT_OK
 
 

@@ -11,7 +11,8 @@ from decimal import ROUND_FLOOR, Decimal
 import duckdb
 import polars as pl
 
-from squadboard import db
+from squadboard import db, visibility
+from squadboard.auth import Viewer
 
 CENT = Decimal("0.01")
 
@@ -135,25 +136,47 @@ def within_squad(board: pl.DataFrame, squad: str | None) -> pl.DataFrame:
 
 
 def present_board(
-    board: pl.DataFrame, viewer_id: str, naming: str, hide_bottom_n: int
+    board: pl.DataFrame,
+    viewer: str | Viewer,
+    naming: str,
+    hide_bottom_n: int,
+    squads: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """What a viewer may see of a leaderboard (rank, rep, squad, value, you).
 
     named: everyone. anonymous: others become "#rank" and lose their rep_id; you keep your
     name. hide_bottom: the bottom N ranks are left out, except your own row. Done here,
     before anything reaches Streamlit, so no name is on screen, in a download or in the page.
+    A Viewer (with `squads`: rep_id, squad_id rows) also sees the rows visibility.sees allows
+    (a leader their squads' reps, an admin everyone) as if the board were named; a bare
+    rep_id sees only their own.
     """
+    viewer_id = viewer if isinstance(viewer, str) else viewer.rep_id
     board = board.sort("rank", "rep_id").with_columns(you=pl.col("rep_id") == viewer_id)
+    if isinstance(viewer, Viewer) and viewer.is_admin:
+        board = board.with_columns(seen=pl.lit(True))
+    elif isinstance(viewer, Viewer) and naming != "named":
+        people = (
+            squads.select("rep_id", "squad_id").unique("rep_id", keep="first")
+            if squads is not None
+            else pl.DataFrame(schema={"rep_id": pl.String, "squad_id": pl.String})
+        )
+        seen_ids = visibility.visible_reps(viewer, naming, people)
+        board = board.with_columns(seen=pl.col("you") | pl.col("rep_id").is_in(seen_ids))
+    else:
+        board = board.with_columns(seen=pl.col("you"))
     if naming == "anonymous":
         board = board.with_columns(
             rep=pl.when(pl.col("you"))
             .then(pl.col("rep") + " (you)")
+            .when(pl.col("seen"))
+            .then(pl.col("rep"))
             .otherwise(pl.lit("#") + pl.col("rank").cast(pl.String)),
-            rep_id=pl.when(pl.col("you")).then(pl.col("rep_id")).otherwise(pl.lit(None)),
+            rep_id=pl.when(pl.col("seen")).then(pl.col("rep_id")).otherwise(pl.lit(None)),
         )
     elif naming == "hide_bottom" and hide_bottom_n > 0:
         # the last N places; a rep tied with someone above the cut stays on the board
-        board = board.filter((pl.col("rank") <= board.height - hide_bottom_n) | pl.col("you"))
+        board = board.filter((pl.col("rank") <= board.height - hide_bottom_n) | pl.col("seen"))
     return board.select("rank", "rep_id", "rep", "squad", "value", "you")
 
 

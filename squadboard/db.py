@@ -54,6 +54,44 @@ class QueryError(ValueError):
     """A named query was asked for wrongly: unknown name, missing or mistyped parameter."""
 
 
+class NotSquadboard(ValueError):
+    """An existing file that is not a Squadboard database (a CSV, someone else's DuckDB file)."""
+
+
+def check_database_file(path: str | Path, *, tables: bool = True) -> None:
+    """Refuse to open an existing file that is not a Squadboard database: a CSV passed as
+    --db would otherwise be opened (and read) as a throw-away database, and someone else's
+    DuckDB file would get Squadboard's tables written into it. A path that does not exist
+    yet, or an empty DuckDB file, is fine: connect() creates the schema in it. `tables=False`
+    checks only that it is a DuckDB file (no second connection: for a process that may have
+    the file open already)."""
+    target = Path(path)
+    if str(path) == ":memory:" or not target.exists():
+        return
+    if not target.is_file():
+        raise NotSquadboard(f"{target} is not a file")
+    with target.open("rb") as f:
+        header = f.read(12)
+    if len(header) < 12 or header[8:12] != b"DUCK":
+        raise NotSquadboard(
+            f"{target} is not a Squadboard database (not a DuckDB file). Give the database "
+            "file, e.g. data/squadboard.duckdb, or a new file name; to read a CSV file into "
+            "it, use: python -m squadboard import FILE --db DATABASE"
+        )
+    if not tables:
+        return
+    con = duckdb.connect(str(target), read_only=True)
+    try:
+        found = con.execute("select table_name from information_schema.tables").fetchall()
+    finally:
+        con.close()
+    if found and ("meta",) not in found:
+        raise NotSquadboard(
+            f"{target} is a DuckDB database, but not a Squadboard one; Squadboard will not "
+            "write its tables into it. Give a Squadboard database or a new file name."
+        )
+
+
 def default_db_path() -> Path:
     """`SQUADBOARD_DB` when set, else data/squadboard.duckdb beside the code."""
     env = os.environ.get("SQUADBOARD_DB")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 
 import polars as pl
 
@@ -31,6 +32,15 @@ def neutralise_formulas(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def file_stem(name: str, most: int = 80) -> str:
+    """A download's file name (without extension) that is safe everywhere: the ids and labels
+    it is made of come from imported data, which may hold path separators, quotes, control
+    characters or the characters an Excel sheet name cannot have ([]:*?/\\). Letters, digits
+    (any script), `-` and `_` stay; any run of anything else becomes one `_`."""
+    stem = re.sub(r"_{2,}", "_", re.sub(r"[^\w\-]+", "_", str(name))).strip("_")
+    return stem[:most] or "table"
+
+
 def csv_file(frame: pl.DataFrame) -> bytes:
     """The table as CSV (UTF-8 with a BOM, so Excel reads accents right), formulas neutralised."""
     return neutralise_formulas(frame).write_csv().encode("utf-8-sig")
@@ -45,6 +55,7 @@ def excel_file(frame: pl.DataFrame, name: str) -> bytes:
 
 def export_files(frame: pl.DataFrame, name: str) -> dict[str, bytes]:
     """The CSV and Excel files of a table, formulas neutralised: {file name: bytes}."""
+    name = file_stem(name)
     return {f"{name}.csv": csv_file(frame), f"{name}.xlsx": excel_file(frame, name)}
 
 

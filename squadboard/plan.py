@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, fields
 import duckdb
 
 from squadboard import db
+from squadboard.auth import Viewer
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,16 @@ def load(con: duckdb.DuckDBPyConnection) -> Plan:
     return Plan(**values)
 
 
-def save(con: duckdb.DuckDBPyConnection, plan: Plan, actor: str) -> None:
+class PlanPermissionError(PermissionError):
+    """Someone other than an admin tried to change the plan settings."""
+
+
+def save(con: duckdb.DuckDBPyConnection, plan: Plan, viewer: Viewer) -> None:
+    """Write the whole plan with an audit entry. Only an admin may: the settings change every
+    rep's payout. Checked here, whatever page or script calls this."""
+    if not isinstance(viewer, Viewer) or not viewer.is_admin:
+        raise PlanPermissionError("only an admin may change the plan settings")
+    actor = viewer.rep_id
     problems = plan.validate()
     if problems:
         raise ValueError("; ".join(problems))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from datetime import date, timedelta
 
 import duckdb
@@ -13,14 +14,15 @@ import polars as pl
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from squadboard import auth, db, demo, periods, plan
-from squadboard.exports import csv_file, excel_file, fingerprint
+from squadboard import auth, db, demo, periods, plan, visibility
+from squadboard.exports import csv_file, excel_file, file_stem, fingerprint
 
 LEADERS = auth.LEADERS
 
 
 @st.cache_resource(show_spinner="Opening the database…")
 def _root(path: str) -> duckdb.DuckDBPyConnection:
+    db.check_database_file(path, tables=False)
     con = db.connect(path)
     cur = con.cursor()
     if cur.execute("select count(*) from reps").fetchone()[0] == 0:
@@ -29,12 +31,47 @@ def _root(path: str) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def con() -> duckdb.DuckDBPyConnection:
+def _database(path: str) -> duckdb.DuckDBPyConnection:
+    """The root connection, or a plain page when the file cannot be opened: another process
+    holds it (a second app, a command-line import) or it is not a Squadboard database. The
+    page names no path and lists no pages (the viewer is not known yet); the server log has
+    the details."""
     try:
-        return _root(str(db.default_db_path()))
+        return _root(path)
     except db.NewerDatabase as exc:
-        st.error(plain(f"{db.default_db_path()}: {exc}"))
-        st.stop()
+        _gate(lambda: _newer_screen(str(exc)))
+        raise  # not reached: _gate stops the run
+    except (duckdb.IOException, db.NotSquadboard) as exc:
+        print(f"squadboard: cannot open the database: {exc}", file=sys.stderr, flush=True)
+        busy = isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower()
+        _gate(_busy_screen if busy else _unavailable_screen)
+        raise  # not reached: _gate stops the run
+
+
+def _busy_screen() -> None:
+    st.title("Squadboard")
+    st.info(
+        "The database is busy, try again in a minute. (Someone may be importing data; "
+        "Squadboard opens again by itself once they are done.)",
+        icon=":material/hourglass_top:",
+    )
+
+
+def _newer_screen(reason: str) -> None:
+    st.title("Squadboard")
+    st.error(plain(reason))
+
+
+def _unavailable_screen() -> None:
+    st.title("Squadboard")
+    st.error(
+        "Squadboard cannot open its database. Try again in a minute; if it stays like this, "
+        "tell whoever runs Squadboard (the server log says why)."
+    )
+
+
+def con() -> duckdb.DuckDBPyConnection:
+    return _database(str(db.default_db_path()))
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -49,7 +86,7 @@ def run(name: str, **params: object) -> pl.DataFrame:
     version, which every write bumps (db.audit), so a cached answer is never stale.
     """
     path = str(db.default_db_path())
-    version = db.data_version(con())  # con(): a newer database is said, not raised
+    version = db.data_version(_database(path))  # a busy or newer database is said, not raised
     # The query's text is part of the key: an edited query file is not answered from the cache.
     sql = db.get_query(name).sql
     return _run_cached(path, version, name, sql, tuple(sorted(params.items())))
@@ -107,8 +144,9 @@ def _signed_in_user() -> tuple[bool, str | None, object]:
     return True, st.user.get("email"), st.user.get("email_verified")
 
 
-def _trusted_header(name: str) -> str | None:
-    return st.context.headers.get(name)
+def _trusted_header(name: str) -> list[str]:
+    """Every copy of the trusted header the request carried (a client may send its own)."""
+    return st.context.headers.get_all(name)
 
 
 def viewer() -> Viewer:
@@ -122,11 +160,11 @@ def viewer() -> Viewer:
         signed_in, email, verified = _signed_in_user()
         if not signed_in:
             _gate(lambda: _sign_in_screen(config))
+        found = auth.match_email(roster, email, verified=verified)
     else:
-        email, verified = _trusted_header(config.header or ""), None
-        if email is None:
+        found = auth.match_header(roster, _trusted_header(config.header or ""), config.header)
+        if found.status == "no_header":
             _gate(_no_header_screen)
-    found = auth.match_email(roster, email, verified=verified)
     if found.viewer is None:
         _gate(lambda: _not_in_roster_screen(found, config))
     me = found.viewer
@@ -163,8 +201,14 @@ def _not_in_roster_screen(found: auth.Match, config: auth.SignIn) -> None:
         "there, or ask your leader.",
         "no_email": "Your sign-in did not tell Squadboard your email address. Ask whoever runs "
         "Squadboard to request the `email` scope (docs/sign-in.md).",
+        "duplicate": "This request carried the sign-in header more than once, so Squadboard "
+        "cannot tell who you are. Tell whoever runs Squadboard: the sign-in proxy must replace "
+        "the header, not add to it (docs/sign-in.md).",
     }
-    st.info(reasons[found.status], icon=":material/person_add:")
+    if found.status == "duplicate":
+        st.error(reasons[found.status], icon=":material/gpp_bad:")
+    else:
+        st.info(reasons[found.status], icon=":material/person_add:")
     if config.mode == "oidc":
         st.button("Sign out", on_click=st.logout, icon=":material/logout:")
 
@@ -244,7 +288,7 @@ def period_picker() -> periods.Period:
                 labels.append(picked.label)
             st.session_state["period"] = picked.label
         except ValueError as exc:
-            st.warning(f"Ignored the link's period: {exc}")
+            st.warning(plain(f"Ignored the link's period: {exc}"))
     # Re-assigned every run: a widget on another page does not take over a value that only
     # the previous page's widget set (Streamlit forgets it on a page switch otherwise).
     st.session_state["period"] = st.session_state.get("period")
@@ -271,7 +315,7 @@ def squad_picker(squads: pl.DataFrame, default: str | None = None) -> str | None
         if asked in names:
             st.session_state["squad"] = asked
         else:
-            st.warning(f"Ignored the link's squad {asked!r}: no such squad.")
+            st.warning(plain(f"Ignored the link's squad {asked!r}: no such squad."))
     st.session_state["squad"] = st.session_state.get("squad")  # kept across pages, as period
     if st.session_state["squad"] not in names:
         st.session_state["squad"] = default if default in names else ids[0]
@@ -326,9 +370,17 @@ def deals_behind(
     name: str,
     squad_id: str | None = None,
     rep_id: str | None = None,
+    viewer: Viewer | None = None,
 ) -> None:
-    """The drill-down: the won credits behind `credited` and the open ones behind the forecast."""
+    """The drill-down: the won credits behind `credited` and the open ones behind the forecast.
+
+    Each credit's rep name is shown only where `viewer` may see it (visibility.py); without a
+    viewer, only where anybody may."""
     rows = run("deals_behind", **period.params(as_of), squad_id=squad_id, rep_id=rep_id)
+    seen_by = viewer or st.session_state.get("viewer")
+    if not isinstance(seen_by, Viewer):
+        seen_by = Viewer("", "", "rep", "", None, ())
+    rows = visibility.hide_names(rows, seen_by, current_plan().board_naming)
     rows = rows.with_columns(pl.col(pl.Decimal).cast(pl.Float64))
     won, open_ = rows.filter(pl.col("kind") == "won"), rows.filter(pl.col("kind") == "open")
     with st.expander(
@@ -370,6 +422,7 @@ def downloads(frame: pl.DataFrame, name: str) -> None:
     shared by every session. The Excel file, which takes seconds for a big table, is made only
     when someone clicks its button (Streamlit runs the callable then), also once per content.
     """
+    name = file_stem(name)  # ids and labels from the data: a file name and sheet name safe
     digest = fingerprint(frame)
     csv = csv_file(frame) if digest is None else _csv_cached(digest, frame)
     left, right = st.columns(2)

@@ -5,6 +5,7 @@
   session; tests that write take `demo_copy`, a private copy.
 - `app_env`: SQUADBOARD_DB and SQUADBOARD_TODAY pointing the app at a private demo copy.
 - `table_contents(con)`: every table's rows, to prove an import changed nothing.
+- `ADMIN`: an admin Viewer, for domain functions that only an admin may call (plan.save).
 
 A developer's own .streamlit/secrets.toml (say, with sign-in set up) is never read by the tests:
 they run in demo mode unless a test gives AppTest secrets of its own.
@@ -19,11 +20,12 @@ import polars as pl
 import pytest
 from streamlit import config as st_config
 
-from squadboard import db, demo
+from squadboard import auth, db, demo
 
 st_config.set_option("secrets.files", [])
 
 TODAY = date(2026, 11, 23)
+ADMIN = auth.Viewer("elena.duarte", "Elena Duarte", "admin", "admin", None, ())
 TABLES = [
     "squads",
     "reps",

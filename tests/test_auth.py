@@ -74,7 +74,8 @@ def test_an_unsafe_or_ambiguous_configuration_is_refused(secrets, complaint):
     [
         ("Ann.Lee@Example.COM", "ann.lee@example.com"),
         ("  ann@example.com \n", "ann@example.com"),
-        ("accounts.google.com:ann@example.com", "ann@example.com"),  # Google IAP's header
+        ("accounts.google.com:ann@example.com", None),  # a prefix only where one is expected
+        ("attacker.example:ann@example.com", None),
         ("", None),
         (None, None),
         ("ann", None),
@@ -84,6 +85,29 @@ def test_an_unsafe_or_ambiguous_configuration_is_refused(secrets, complaint):
 )
 def test_normalise_email(claimed, expected):
     assert auth.normalise_email(claimed) == expected
+
+
+@pytest.mark.parametrize(
+    "header, value, expected",
+    [
+        (
+            "X-Goog-Authenticated-User-Email",
+            "accounts.google.com:Ann@example.com",
+            "ann@example.com",
+        ),
+        (
+            "x-goog-authenticated-user-email",
+            "accounts.google.com:ann@example.com",
+            "ann@example.com",
+        ),
+        ("X-Goog-Authenticated-User-Email", "ann@example.com", "ann@example.com"),
+        ("X-Goog-Authenticated-User-Email", "evil.example:ann@example.com", None),
+        ("X-Forwarded-Email", "accounts.google.com:ann@example.com", None),
+        ("X-Forwarded-Email", "ann@example.com", "ann@example.com"),
+    ],
+)
+def test_only_the_iap_header_has_its_prefix_dropped(header, value, expected):
+    assert auth.normalise_email(value, auth.header_prefix(header)) == expected
 
 
 @pytest.fixture
@@ -110,6 +134,16 @@ def roster(con):
         ("lea@example.com", "true", "found", "lea", ("s1", "s2")),
         ("ann@example.com", False, "unverified", None, None),
         ("ann@example.com", "false", "unverified", None, None),
+        # when the provider sends email_verified, it must say true
+        ("ann@example.com", "", "unverified", None, None),
+        ("ann@example.com", 0, "unverified", None, None),
+        ("ann@example.com", "no", "unverified", None, None),
+        # OpenID Connect: the claim is the address, exactly; no prefix is ever dropped
+        ("attacker.example:ann@example.com", True, "no_email", None, None),
+        ("attacker.example:lea@example.com", None, "no_email", None, None),
+        ("accounts.google.com:lea@example.com", True, "no_email", None, None),
+        ("xann@example.com", True, "unknown", None, None),
+        ("ann@example.com.evil.example", True, "unknown", None, None),
         ("old@example.com", None, "inactive", None, None),
         ("nobody@example.com", None, "unknown", None, None),
         ("ann", None, "no_email", None, None),
@@ -122,6 +156,30 @@ def test_the_signed_in_email_maps_to_the_roster(roster, claimed, verified, statu
     assert (found.viewer.rep_id if found.viewer else None) == rep_id
     if leads is not None:
         assert found.viewer.leads == leads
+
+
+@pytest.mark.parametrize(
+    "values, status, rep_id",
+    [
+        (["lea@example.com"], "found", "lea"),
+        ([], "no_header", None),
+        # a client-sent copy and the proxy's own: which is which cannot be told
+        (["lea@example.com", "ann@example.com"], "duplicate", None),
+        (["ann@example.com", "ann@example.com"], "duplicate", None),
+        (["accounts.google.com:lea@example.com"], "no_email", None),
+    ],
+)
+def test_a_trusted_header_sent_more_than_once_is_refused(roster, values, status, rep_id):
+    found = auth.match_header(roster, values, "X-Forwarded-Email")
+    assert found.status == status
+    assert (found.viewer.rep_id if found.viewer else None) == rep_id
+
+
+def test_the_iap_header_may_carry_its_prefix(roster):
+    found = auth.match_header(
+        roster, ["accounts.google.com:LEA@example.com"], "X-Goog-Authenticated-User-Email"
+    )
+    assert found.status == "found" and found.viewer.rep_id == "lea"
 
 
 # The app ------------------------------------------------------------------------------------
@@ -221,28 +279,67 @@ def test_a_misconfigured_sign_in_says_so_and_shows_no_data(app_env):
 
 
 @pytest.mark.parametrize(
-    "header, rep_id, shown",
+    "header_name, values, rep_id, shown",
     [
-        ("maya.chen@squadboard.example", "maya.chen", None),
-        ("accounts.google.com:Tom.Becker@squadboard.example", "tom.becker", None),
-        (None, None, "did not come through the company sign-in"),
-        ("stranger@elsewhere.example", None, "Ask your leader to add you"),
+        ("X-Forwarded-Email", ["maya.chen@squadboard.example"], "maya.chen", None),
+        (
+            "X-Goog-Authenticated-User-Email",
+            ["accounts.google.com:Tom.Becker@squadboard.example"],
+            "tom.becker",
+            None,
+        ),
+        ("X-Forwarded-Email", [], None, "did not come through the company sign-in"),
+        ("X-Forwarded-Email", ["stranger@elsewhere.example"], None, "Ask your leader to add you"),
+        (
+            "X-Forwarded-Email",
+            ["attacker.example:elena.duarte@squadboard.example"],
+            None,
+            "did not tell Squadboard your email",
+        ),
+        (
+            "X-Forwarded-Email",
+            ["elena.duarte@squadboard.example", "tom.becker@squadboard.example"],
+            None,
+            "more than once",
+        ),
     ],
 )
-def test_trusted_header_mode(app_env, monkeypatch, header, rep_id, shown):
+def test_trusted_header_mode(app_env, monkeypatch, header_name, values, rep_id, shown):
     from squadboard import ui
 
     asked = []
-    monkeypatch.setattr(ui, "_trusted_header", lambda name: asked.append(name) or header)
-    at = open_app({"squadboard": {"trusted_header": "X-Forwarded-Email"}}, picked="elena.duarte")
+    monkeypatch.setattr(ui, "_trusted_header", lambda name: asked.append(name) or values)
+    at = open_app({"squadboard": {"trusted_header": header_name}}, picked="elena.duarte")
     assert not at.exception
-    assert asked and set(asked) == {"X-Forwarded-Email"}
+    assert asked and set(asked) == {header_name}
     if rep_id:
         assert at.session_state["viewer"].rep_id == rep_id
         assert not at.sidebar.button  # the proxy signs people out, not Squadboard
     else:
         assert any(shown in e.value for e in [*at.error, *at.info])
         assert shows_no_data(at)
+
+
+def test_an_oidc_email_with_a_prefix_does_not_sign_in_as_the_admin(app_env):
+    at = open_app(
+        OIDC,
+        user={
+            "is_logged_in": True,
+            "email": "attacker.example:elena.duarte@squadboard.example",
+            "email_verified": True,
+        },
+    )
+    assert not at.exception
+    assert "viewer" not in at.session_state
+    assert shows_no_data(at)
+
+
+def test_an_oidc_email_the_provider_did_not_verify_is_refused(app_env):
+    user = {"is_logged_in": True, "email": "elena.duarte@squadboard.example"}
+    at = open_app(OIDC, user={**user, "email_verified": "0"})
+    assert "viewer" not in at.session_state and shows_no_data(at)
+    at = open_app(OIDC, user={**user, "email_verified": True})
+    assert at.session_state["viewer"].rep_id == "elena.duarte"
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,8 @@
 """Charts are pure functions of a frame: what they draw is checked on the figure itself."""
 
+import html
+from datetime import date
+
 import polars as pl
 import pytest
 
@@ -48,3 +51,62 @@ def test_goals_against_quota_shows_the_largest_shortfalls_of_a_big_organisation(
     assert "of 500" in fig.layout.title.text
     small = charts.goals_vs_quota(budget.head(4))
     assert len(small.data[0].x) == 4 and small.layout.title.text is None
+
+
+# Issue #11: Plotly renders <a>, <span style>, <br>... in labels, hover text and titles.
+
+HOSTILE = (
+    'Priya <a href="https://evil.example/login">Raman</a> '
+    '<span style="font-size:40px;color:red">BIG</span><br>& co'
+)
+
+
+def _strings(value) -> list[str]:
+    """Every string anywhere in a figure's JSON."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, (list, tuple)):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def _figures():
+    squads = _squads(3).with_columns(squad=pl.lit(HOSTILE) + pl.col("squad"))
+    board = pl.DataFrame(
+        {"rank": [1, 2], "rep": [HOSTILE, "#2"], "value": [3.0, 1.0], "you": [True, False]}
+    )
+    budget = pl.DataFrame(
+        {"squad": [HOSTILE], "base_quota": [100.0], "goals_sum": [80.0]},
+    )
+    trend = pl.DataFrame(
+        {
+            "week_start": [date(2026, 10, 5)],
+            "last_day": [date(2026, 10, 11)],
+            "quota": [100.0],
+            "expected_cum": [10.0],
+            "credited_cum": [5.0],
+        }
+    )
+    return {
+        "attainment_bars": charts.attainment_bars(squads, 0.5),
+        "board_bars": charts.board_bars(board),
+        "goals_vs_quota": charts.goals_vs_quota(budget),
+        "squad_trend": charts.squad_trend(trend, trend["last_day"][0], 20.0, title=HOSTILE),
+    }
+
+
+@pytest.mark.parametrize("name", ["attainment_bars", "board_bars", "goals_vs_quota", "squad_trend"])
+def test_a_name_made_of_html_is_text_in_every_chart(name):
+    fig = _figures()[name]
+    texts = _strings(fig.to_plotly_json())
+    assert not [t for t in texts if "<a" in t or "<span" in t or "<br" in t], name
+    # shown as typed: Plotly turns the entities back into the characters
+    assert any(HOSTILE in html.unescape(t) for t in texts), name
+
+
+def test_label_escapes_only_what_plotly_reads_as_markup():
+    assert charts.label("Ana & Bo <b>") == "Ana &amp; Bo &lt;b&gt;"
+    assert charts.label('O\'Neil "Jr" · Zoë') == 'O\'Neil "Jr" · Zoë'
+    assert charts.label(None) == ""

@@ -1,5 +1,7 @@
 """The command line: demo, query and native import, as a user runs them."""
 
+import csv
+import io
 import json
 import shutil
 import subprocess
@@ -172,3 +174,79 @@ def test_a_locked_database_gets_a_message_not_a_traceback(tmp_path):
     out = squadboard("query", "roster", "--db", path, "--param", "as_of=2026-11-23")
     assert out.returncode != 0
     assert "Traceback" not in out.stderr
+
+
+# Issue #11: the CLI's CSV is neutralised like the app's downloads; --db is a Squadboard file
+
+
+def _kudos_with_a_formula(path) -> str:
+    con = db.connect(path)
+    message = '=HYPERLINK("https://evil.example/login","Open")'
+    con.execute(
+        "insert into kudos values ('kx', 'tom.becker', 'priya.raman', null, 'mentoring', ?,"
+        " '2026-11-20 10:00')",
+        [message],
+    )
+    con.close()
+    return message
+
+
+KUDOS = ["kudos_feed", "--param", "period_start=2026-11-01", "--param", "period_end=2026-12-01"]
+
+
+def test_query_csv_neutralises_a_formula_like_the_downloads(demo_copy):
+    message = _kudos_with_a_formula(demo_copy)
+    out = squadboard("query", *KUDOS, "--db", demo_copy, "--format", "csv")
+    assert out.returncode == 0, out.stderr
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    mine = [r for r in rows if r["kudos_id"] == "kx"]
+    assert [r["message"] for r in mine] == ["'" + message]
+    assert not any(v.startswith(("=", "+", "@")) for r in rows for v in r.values() if v)
+
+
+def test_query_json_keeps_the_text_exactly(demo_copy):
+    message = _kudos_with_a_formula(demo_copy)
+    out = squadboard("query", *KUDOS, "--db", demo_copy, "--format", "json")
+    assert out.returncode == 0, out.stderr
+    mine = [r for r in json.loads(out.stdout) if r["kudos_id"] == "kx"]
+    assert [r["message"] for r in mine] == [message]
+
+
+@pytest.mark.parametrize("command", ["query", "import", "demo"])
+def test_a_file_that_is_not_a_squadboard_database_is_refused(tmp_path, command):
+    reps = tmp_path / "reps.csv"
+    shutil.copy(TEMPLATES / "reps.csv", reps)
+    before = reps.read_bytes()
+    args = {
+        "query": ["query", "roster", "--param", "as_of=2026-11-23"],
+        "import": ["import", TEMPLATES / "squads.csv"],
+        "demo": ["demo"],
+    }[command]
+    out = squadboard(*args, "--db", reps)
+    assert out.returncode == 2, out.stdout
+    assert "is not a Squadboard database" in out.stderr
+    assert "Traceback" not in out.stderr and "imported" not in out.stdout
+    assert reps.read_bytes() == before  # untouched
+
+
+def test_a_duckdb_file_of_someone_else_is_refused_and_left_alone(tmp_path):
+    import duckdb
+
+    other = tmp_path / "analytics.duckdb"
+    con = duckdb.connect(str(other))
+    con.execute("create table sales as select 1 as x")
+    con.close()
+    out = squadboard("query", "roster", "--db", other, "--param", "as_of=2026-11-23")
+    assert out.returncode == 2 and "not a Squadboard one" in out.stderr
+    con = duckdb.connect(str(other), read_only=True)
+    tables = con.execute("select table_name from information_schema.tables").fetchall()
+    con.close()
+    assert tables == [("sales",)]
+
+
+def test_a_new_file_still_becomes_a_database(tmp_path):
+    path = tmp_path / "sub" / "new.duckdb"
+    out = squadboard("import", TEMPLATES, "--db", path)
+    assert out.returncode == 0, out.stderr
+    again = squadboard("query", "roster", "--db", path, "--param", "as_of=2026-11-23")
+    assert again.returncode == 0 and again.stdout.count("\n") > 1

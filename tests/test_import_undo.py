@@ -7,7 +7,7 @@ import pytest
 from squadboard import cli, db
 from squadboard.ingest import apply as ingest_apply
 from squadboard.ingest import formats, undo
-from tests.conftest import assert_same_contents, table_contents
+from tests.conftest import ADMIN, assert_same_contents, table_contents
 
 DEALS = (
     "Record ID,Deal Name,Deal Stage,Close Date,Deal owner,Amount\n"
@@ -89,7 +89,7 @@ def test_undo_is_refused_once_anything_else_was_written_after_the_import(demo_co
     from squadboard import plan
 
     imported = _import(demo_con, "deals.csv", DEALS.format(a=1000))
-    plan.save(demo_con, plan.Plan(target_bonus=12_000.0), actor="elena.duarte")
+    plan.save(demo_con, plan.Plan(target_bonus=12_000.0), ADMIN)
     before = _data(demo_con)
     with pytest.raises(
         undo.UndoRefused, match=r"save_plan by elena.duarte.*Import a corrected file"

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from squadboard import db, kudos
 from squadboard.contribution import ContributionError
 from squadboard.plan import Plan
-from tests.conftest import TODAY
+from tests.conftest import ADMIN, TODAY
 from tests.contribution_org import NOW, Q4, build
 from tests.contribution_org import kudos as insert_kudos
 
@@ -133,7 +133,7 @@ def test_the_page_stops_at_the_daily_limit(app_env):
     con = db.connect(app_env)
     from squadboard import plan
 
-    plan.save(con, Plan(kudos_daily_limit=1), "test")
+    plan.save(con, Plan(kudos_daily_limit=1), ADMIN)
     at_time = datetime.combine(TODAY, datetime.min.time()).replace(hour=1)
     kudos.give_kudos(con, "tom.becker", "ana.souza", "mentoring", "earlier", None, Plan(), at_time)
     con.close()

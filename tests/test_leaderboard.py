@@ -14,7 +14,7 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from squadboard import contribution, db, plan
-from tests.conftest import TODAY
+from tests.conftest import ADMIN, TODAY
 from tests.contribution_org import Q4, activity, build, kudos
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,7 +79,7 @@ def test_the_contribution_score_weights_each_board_scaled_to_its_best(org):
         contribution_activity=0,
         contribution_kudos=1,
     )
-    plan.save(org, only_kudos, "test")
+    plan.save(org, only_kudos, ADMIN)
     got = board(org, "contribution")
     assert {k: v[1] for k, v in got.items()} == pytest.approx(
         {"se1": 100, "a2": 100 / 3, "a1": 0, "b1": 0}
@@ -87,13 +87,13 @@ def test_the_contribution_score_weights_each_board_scaled_to_its_best(org):
 
 
 def test_activity_weights_come_from_the_plan(org):
-    plan.save(org, plan.Plan(weight_demo=10, weight_call=0), "test")
+    plan.save(org, plan.Plan(weight_demo=10, weight_call=0), ADMIN)
     assert board(org, "activity")["se1"] == (1, 20)
 
 
 def test_the_sql_defaults_are_the_plan_defaults(org):
     before = {m: db.run(org, "leaderboard", **Q4, metric=m) for m in contribution.BOARDS}
-    plan.save(org, plan.Plan(), "test")  # every setting written out explicitly
+    plan.save(org, plan.Plan(), ADMIN)  # every setting written out explicitly
     for metric, frame in before.items():
         assert db.run(org, "leaderboard", **Q4, metric=metric).equals(frame), metric
 
@@ -195,7 +195,7 @@ def downloads(monkeypatch):
 
 def boards_as(app_env, viewer_id, naming, downloads, hide=3):
     con = db.connect(app_env)
-    plan.save(con, plan.Plan(board_naming=naming, hide_bottom_n=hide), "test")
+    plan.save(con, plan.Plan(board_naming=naming, hide_bottom_n=hide), ADMIN)
     roster = db.run(con, "roster", as_of=TODAY).filter(pl.col("squad_id").is_not_null())
     con.close()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)

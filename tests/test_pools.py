@@ -14,6 +14,7 @@ from squadboard import db
 from squadboard.contribution import split_to_cents
 from squadboard.plan import Plan
 from tests.contribution_org import Q4, activity, build, kudos
+from tests.pagewalk import capture_downloads, csv_rows
 
 D = Decimal
 ROOT = Path(__file__).resolve().parent.parent
@@ -199,8 +200,39 @@ def test_a_rep_sees_the_pods_they_are_in_and_only_their_own_totals(app_env):
     for deal_id in list(theirs)[:3]:
         at.selectbox(key="pod_deal").set_value(deal_id).run()
         pod = at.dataframe[1].value
-        pool = shares.filter(pl.col("deal_id") == deal_id)["pool"][0]
-        assert D(str(round(pod["amount"].astype(float).sum(), 2))) == pool
+        mine = shares.filter((pl.col("deal_id") == deal_id) & (pl.col("rep_id") == "ana.souza"))
+        assert D(str(round(pod["amount"].astype(float).sum(), 2))) == mine["amount"][0]
+
+
+def test_a_rep_sees_no_other_members_pool_money_in_the_table_or_the_download(app_env, monkeypatch):
+    """README: a rep sees only their own pool share; their leader and admins see the rest."""
+    from squadboard import ui
+
+    shares = ui.run("pool_shares", **Q4)
+    squads = ui.run("roster", as_of="2026-11-23").select("rep_id", "squad_id")
+    shares = shares.join(squads, on="rep_id", how="left")
+    # Ana's pods with another member, best one with a member of another squad
+    ana = shares.filter(pl.col("rep_id") == "ana.souza")
+    others = shares.filter(
+        pl.col("deal_id").is_in(ana["deal_id"].implode()) & (pl.col("rep_id") != "ana.souza")
+    ).sort(pl.col("squad_id") == ana["squad_id"][0])
+    assert others.height > 0
+    deal_id = others["deal_id"][0]
+    blobs = capture_downloads(monkeypatch)
+    at = open_pods("ana.souza")
+    at.selectbox(key="pod_deal").set_value(deal_id).run()
+    pod = at.dataframe[1].value
+    assert len(pod) == shares.filter(pl.col("deal_id") == deal_id).height
+    theirs = pod[~pod["rep"].str.startswith("Ana Souza")]
+    assert len(theirs) > 0
+    for column in ("points", "share", "amount", "activities", "kudos_points"):
+        assert theirs[column].isna().all(), f"another member's {column} is shown to a rep"
+    assert any("shown to them, their leader and admins only" in c.value for c in at.caption)
+    # the download: every pod of hers, only her own money
+    pool_file = [rows for rows in map(csv_rows, blobs) if rows and "pod_role" in rows[0]][-1]
+    assert {r["deal_id"] for r in pool_file} == set(ana["deal_id"])
+    money = [r for r in pool_file if r["amount"] or r["points"] or r["share"]]
+    assert money and {r["rep_id"] for r in money} == {"ana.souza"}
 
 
 def test_a_leader_sees_the_pods_of_their_squad(app_env):

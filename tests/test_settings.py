@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from squadboard import db, metrics, periods, plan
+from squadboard import auth, db, metrics, periods, plan
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,8 +35,8 @@ def _stored(path):
         con.close()
 
 
-def test_a_leader_saves_the_plan_with_an_audit_entry(app_env):
-    at = open_settings("maya.chen")
+def test_the_admin_saves_the_plan_with_an_audit_entry(app_env):
+    at = open_settings("elena.duarte")
     assert not at.exception and at.title[0].value == "Plan settings"
     at.number_input(key="team_weight").set_value(0.7)
     at.number_input(key="personal_weight").set_value(0.3)
@@ -45,7 +45,30 @@ def test_a_leader_saves_the_plan_with_an_audit_entry(app_env):
     assert any("Saved" in s.value for s in at.success)
     saved, audits = _stored(app_env)
     assert (saved.team_weight, saved.personal_weight, saved.target_bonus) == (0.7, 0.3, 12_000)
-    assert audits == [("maya.chen",)]
+    assert audits == [("elena.duarte",)]
+
+
+def test_a_leader_cannot_change_the_plan_in_the_domain_function(demo_con):
+    leader = auth.Viewer("maya.chen", "Maya Chen", "leader", "manager", None, ("falcons",))
+    rep = auth.Viewer("tom.becker", "Tom Becker", "rep", "AE", "falcons", ())
+    for who in (leader, rep, "elena.duarte"):  # a bare rep_id is no proof of being the admin
+        with pytest.raises(plan.PlanPermissionError, match="only an admin"):
+            plan.save(demo_con, plan.Plan(target_bonus=99_000.0), who)
+    assert plan.load(demo_con) == plan.Plan()
+    audits = demo_con.execute("select count(*) from audit_log where action = 'save_plan'")
+    assert audits.fetchone()[0] == 0
+
+
+def test_a_leader_submitting_the_settings_form_saves_nothing(app_env):
+    at = open_settings("maya.chen")
+    assert not at.exception
+    number = at.number_input(key="target_bonus")
+    if not number.disabled:  # a page that shows the settings read-only has nothing to submit
+        number.set_value(12_000.0)
+        at.button[0].click().run()
+        assert not at.exception
+        assert not at.success
+    assert _stored(app_env) == (plan.Plan(), [])
 
 
 @pytest.mark.parametrize(
@@ -80,7 +103,7 @@ def test_a_rep_cannot_open_or_use_plan_settings(app_env):
 
 
 def test_a_february_fiscal_year_moves_every_period(app_env):
-    at = open_settings("maya.chen")
+    at = open_settings("elena.duarte")
     at.selectbox(key="fiscal_year_start_month").set_value(2)
     at.button[0].click().run()
     assert _stored(app_env)[0].fiscal_year_start_month == 2
@@ -91,7 +114,7 @@ def test_a_february_fiscal_year_moves_every_period(app_env):
 
 
 def test_business_days_pace_reaches_every_page(app_env):
-    at = open_settings("maya.chen")
+    at = open_settings("elena.duarte")
     at.selectbox(key="pace_basis").set_value("business_days")
     at.button[0].click().run()
     assert _stored(app_env)[0].pace_basis == "business_days"
