@@ -39,7 +39,8 @@ def _database(path: str) -> duckdb.DuckDBPyConnection:
     try:
         return _root(path)
     except db.NewerDatabase as exc:
-        _gate(lambda: _newer_screen(str(exc)))
+        reason = str(exc)
+        _gate(lambda: _newer_screen(reason))
         raise  # not reached: _gate stops the run
     except (duckdb.IOException, db.NotSquadboard) as exc:
         print(f"squadboard: cannot open the database: {exc}", file=sys.stderr, flush=True)
