@@ -84,7 +84,7 @@ def _unit(table: Table, frame: pl.DataFrame, header: str | None) -> tuple[pl.Exp
     return pl.lit(1000.0 if thousands else 1.0), []
 
 
-def _finish(table: Table, rows: pl.DataFrame, batch: Batch) -> Batch:
+def _finish(table: Table, rows: pl.DataFrame, batch: Batch, owner_is: str = "") -> Batch:
     f = table.name
     bad = rows.filter(pl.col("amount") < 0)
     batch.errors += [Problem(f, line, "amount", "must not be negative") for line in bad[LINE]]
@@ -110,6 +110,7 @@ def _finish(table: Table, rows: pl.DataFrame, batch: Batch) -> Batch:
                 pl.col("amount").round(2),
                 LINE,
                 pl.lit(f).alias("__file"),
+                pl.lit(owner_is or None, pl.String).alias("__owner_is"),
             ),  # fmt: skip
         )
     return batch
@@ -142,7 +143,7 @@ def parse_long(table: Table, mapping: Mapping, fy_start_month: int) -> Batch:
                                         return_dtype=pl.Date).alias("period_end"),
         pl.col("owner").alias("owner_ref"),
     )  # fmt: skip
-    return _finish(table, rows, batch)
+    return _finish(table, rows, batch, mapping.owner_is)
 
 
 def parse_wide(table: Table, mapping: Mapping | None = None) -> Batch:
@@ -181,4 +182,5 @@ def parse_wide(table: Table, mapping: Mapping | None = None) -> Batch:
     )
     missing = rows.filter(pl.col("owner_ref").is_null())
     batch.errors += [Problem(table.name, line, owner_col, "is required") for line in missing[LINE]]
-    return _finish(table, rows.filter(pl.col("owner_ref").is_not_null()), batch)
+    owner_is = mapping.owner_is if mapping else ""
+    return _finish(table, rows.filter(pl.col("owner_ref").is_not_null()), batch, owner_is)
