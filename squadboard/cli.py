@@ -12,12 +12,13 @@ from pathlib import Path
 import duckdb
 
 from squadboard import db, demo, plan
-from squadboard.ingest import ImportFailed, formats
+from squadboard.ingest import ImportFailed, formats, units
 from squadboard.ingest import apply as ingest_apply
 from squadboard.ingest import undo as ingest_undo
 from squadboard.ingest.mapping import Mapping
 
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
+MAX_PROBLEMS = 200  # problems printed; then how many there are in all
 
 
 def _iso_date(text: str) -> date:
@@ -49,7 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", type=_iso_date, help="date of the pipeline snapshot (default today)")
     p.add_argument("--actor", default=None, help="who is importing (default: your login name)")
     p.add_argument(
-        "--mapping", type=Path, help="JSON column mapping for files no format recognises"
+        "--mapping",
+        type=Path,
+        help="JSON column mapping for files no format recognises; with a recognised file, "
+        "its options (unit, decimal_comma, date_order, owner_is, lines, constants) apply",
     )
     p.add_argument("--locale", help="e.g. de: amounts are written 1.234,50")
     p.add_argument(
@@ -119,6 +123,7 @@ def cmd_import(args) -> int:
     )
     for name, fmt in chosen.items():
         print(f"{name}: {fmt}", file=sys.stderr)
+    batch.warnings += units.check(con, batch)  # targets kept in thousands, and the like
     for w in batch.warnings:
         print(f"warning: {w}", file=sys.stderr)
     try:
@@ -130,8 +135,10 @@ def cmd_import(args) -> int:
             dry_run=args.dry_run,
         )
     except ImportFailed as failed:
-        for problem in failed.problems:
+        for problem in failed.problems[:MAX_PROBLEMS]:
             print(problem, file=sys.stderr)
+        if len(failed.problems) > MAX_PROBLEMS:
+            print(f"showing {MAX_PROBLEMS} of {len(failed.problems):,} problems", file=sys.stderr)
         print(
             f"import refused: {len(failed.problems)} problem(s); nothing was written",
             file=sys.stderr,

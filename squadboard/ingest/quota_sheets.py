@@ -19,7 +19,7 @@ from squadboard.ingest.reader import LINE, Table
 
 OWNER_LABELS = (
     "Owner", "Owner ID", "EmployeeID", "Employee ID", "Employee", "Rep", "Rep ID", "Sales Rep",
-    "Email", "Owner Email", "Squad", "Squad ID", "Team", "Name",
+    "Email", "Owner Email", "Squad", "Squad ID", "Team", "Name", "Manager", "Sales Manager",
 )  # fmt: skip
 LONG = Layout(
     "quota_sheet",
