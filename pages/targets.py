@@ -4,7 +4,7 @@ sets their own goal; leaders see the reps' goals against each squad's base quota
 import polars as pl
 import streamlit as st
 
-from squadboard import charts, goals, ui
+from squadboard import charts, goals, metrics, ui
 
 viewer = ui.who()
 period = ui.period_picker()
@@ -14,7 +14,7 @@ reps = ui.run("rep_attainment", **period.params(as_of))
 
 st.title(f"Targets · {period.label}")
 ui.demo_notice()
-table = reps.select(
+table = metrics.mark_managers(reps).select(
     "rep",
     "squad",
     "stretch_target",

@@ -13,7 +13,6 @@ import duckdb
 
 from squadboard import db, facts
 
-
 SQUAD_CREDIT_RULES = ("rep_squad", "deal_team")
 
 

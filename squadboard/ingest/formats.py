@@ -5,8 +5,8 @@ JSON file or the app's mapping step). People are resolved against the roster at 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 

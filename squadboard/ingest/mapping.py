@@ -226,7 +226,9 @@ def overridden(found: Mapping, given: Mapping | None) -> Mapping:
     scales. Only options set away from their default override (columns never do)."""
     if given is None or given.kind != found.kind:
         return found
-    out = replace(found, columns=dict(found.columns), constants={**found.constants, **given.constants})
+    out = replace(
+        found, columns=dict(found.columns), constants={**found.constants, **given.constants}
+    )
     out.split_types = {**found.split_types, **given.split_types}
     defaults = Mapping(found.kind, {})
     for option in ("unit", "decimal_comma", "date_order", "owner_is", "lines", "source",
