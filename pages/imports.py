@@ -129,8 +129,8 @@ def show_preview(batch) -> None:
         st.markdown(ui.plain(f"{item.noun.capitalize()}: {item.count:,} rows") + (
             f" (the first {len(item.rows)})" if item.count > len(item.rows) else ""))  # fmt: skip
         if item.totals:
-            st.caption(ui.plain("Totals: " + "; ".join(
-                f"{k} ${v:,.2f}" for k, v in item.totals.items())))  # fmt: skip
+            totals = "; ".join(f"{k} ${v:,.2f}" for k, v in item.totals.items())
+            st.caption(ui.plain("Totals: " + totals).replace("$", "\\$"))
         config = {c: ui.money(c) for c in item.rows.columns if c in ("Amount", "Quota")}
         st.dataframe(item.rows, hide_index=True, width="stretch", column_config=config,
                      key=f"preview_{item.table}")  # fmt: skip
