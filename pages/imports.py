@@ -61,8 +61,10 @@ def mapping_step(table, data: bytes) -> mapping.Mapping | None:
     for field, meaning in mapping.FIELDS[kind].items():
         default = options.index(guess[field]) if guess.get(field) in options else 0
         required = " (required)" if field in mapping.REQUIRED[kind] else ""
-        picked = st.selectbox(f"{field}{required}", options, default, key=f"map_{kind}_{field}",
-                              help=meaning, format_func=label)  # fmt: skip
+        title = field.replace("_", " ").capitalize().replace(" id", " ID")
+        picked = st.selectbox(f"{title}{required}", options, default, key=f"map_{kind}_{field}",
+                              help=f"{meaning} (`{field}` in a mapping file)",
+                              format_func=label)  # fmt: skip
         if picked:
             columns[field] = picked
     lines = False
@@ -132,6 +134,8 @@ def show_preview(batch) -> None:
             totals = "; ".join(f"{k} ${v:,.2f}" for k, v in item.totals.items())
             st.caption(ui.plain("Totals: " + totals).replace("$", "\\$"))
         config = {c: ui.money(c) for c in item.rows.columns if c in ("Amount", "Quota")}
+        config |= {c: st.column_config.DateColumn(c, format="D MMM YYYY")
+                   for c in item.rows.columns if c in preview.DATES}  # fmt: skip
         st.dataframe(item.rows, hide_index=True, width="stretch", column_config=config,
                      key=f"preview_{item.table}")  # fmt: skip
 
@@ -171,10 +175,11 @@ if uploads:
         st.error(f"{count} — nothing will be written. Fix the file and upload again.")
         st.dataframe(
             [
-                {"file": p.file, "line": p.line, "column": p.column, "reason": p.reason}
+                {"file": p.file, "line": p.line, "column": p.column or "–", "reason": p.reason}
                 for p in shown
             ],
             hide_index=True,
+            column_config={"file": "File", "line": "Line", "column": "Column", "reason": "Reason"},
         )
     else:
         counts = {t: f.height for t, f in batch.frames.items()}

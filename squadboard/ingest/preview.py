@@ -45,6 +45,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "percent": "Percent",
     },
 }
+DATES = ("Created", "Close date", "From", "Until (exclusive)")
 NOUNS = {"deal_credits": "splits", "squad_members": "memberships"}
 KINDS = {"squad_base": "squad base quota", "rep_stretch": "stretch target", "rep_goal": "own goal"}
 
@@ -79,6 +80,9 @@ def preview(batch: Batch, rows: int = ROWS) -> list[Preview]:
                 for c in frame.columns
                 if not c.startswith("__")
             )
+        # Columns the file leaves empty are not shown; an empty cell shows a dash.
+        head = head.select(c.name for c in head.iter_columns() if c.null_count() < head.height)
+        head = head.with_columns(pl.col(pl.String).fill_null("–"))
         if "Kind" in head.columns:
             head = head.with_columns(pl.col("Kind").replace(KINDS))
         out.append(Preview(table, head, frame.height, _totals(table, frame)))
