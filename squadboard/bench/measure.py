@@ -196,13 +196,14 @@ def pages(path: Path, anchor: date, viewer_id: str, repeat: int) -> list[dict]:
 
 def import_file(path: Path, csv_file: Path, anchor: date) -> dict:
     """The real importer, as `python -m squadboard import` runs it: read, validate, write."""
-    from squadboard.ingest import apply, formats
+    from squadboard.ingest import apply, formats, units
 
     con = db.connect(path)
     try:
         started = time.perf_counter()
         batch, _ = formats.load([(csv_file.name, csv_file.read_bytes())])
         parsed = time.perf_counter() - started
+        units.check(con, batch)  # the command's units sanity check, before it writes
         counts = apply.write(con, batch, actor="bench", as_of=anchor)
         total = time.perf_counter() - started
     finally:

@@ -98,7 +98,9 @@ def lookup(
             why += f" [{row['len']} rows]"
         problems.append(Problem(row["__file"], row[LINE], ref, why))
     if grouped.height > 30:
-        problems.append(Problem(bad["__file"][0], None, ref, f"... {grouped.height - 30} more"))
+        problems.append(
+            Problem(bad["__file"][0], None, ref, f"showing 30 of {grouped.height:,} unknown {noun}s")
+        )
     return ids, problems
 
 
