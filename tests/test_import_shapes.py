@@ -407,3 +407,42 @@ def test_the_band_never_slopes_down():
     fig = charts.squad_trend(trend, date(2026, 3, 4), forecast=100.0)
     band = next(t for t in fig.data if t.name == "forecast band")
     assert list(band.y) == [500.0, 500.0]
+
+
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        ('{"kind": "deals", "lines": "yes"}', '"lines" must be true or false'),
+        ('{"kind": "deals", "constants": {"stage": ["won"]}}', "constant for 'stage' must be text"),
+        ('{"kind": "deals", "constants": ["stage"]}', '"constants" is a JSON object'),
+        ('{"kind": "quotas", "unit": "k"}', '"unit" must be a number such as 1000'),
+        ('{"kind": "quotas", "owner_is": "boss"}', "owner_is must be one of person, squad_manager"),
+        ('{"kind": "deals", "owner_is": "squad_manager"}', '"owner_is" is for quota sheets'),
+        ('{"kind": "quotas", "lines": true}', '"lines": true is for deal files'),
+        ('{"kind": "deals", "date_order": "ymd"}', "date_order must be one of mdy, dmy"),
+        (
+            '{"kind": "deals", "header": false, "columns": {"source_id": "Id", "owner": "2", '
+            '"stage": "3"}}',
+            "name the column of 'source_id' by its position",
+        ),  # fmt: skip
+        (
+            '{"kind": "deals", "columns": {"source_id": "1", "owner": "2", "stage": "3"}, '
+            '"constants": {"stage": "Won"}}',
+            "field 'stage' is both a column and a constant",
+        ),  # fmt: skip
+    ],
+)
+def test_a_wrong_mapping_says_what_to_fix(text, reason):
+    with pytest.raises(ValueError, match=None) as caught:
+        Mapping.from_json(text)
+    assert reason in str(caught.value)
+
+
+def test_a_headerless_workbook_is_refused_in_words(tmp_path):
+    book = tmp_path / "dump.xlsx"
+    pl.DataFrame({"D-1": ["D-2"], "Ann Lee": ["Bo Chen"], "Closed Won": ["Open"]}).write_excel(book)
+    batch, _ = formats.load([("dump.xlsx", book.read_bytes())], mapping=_mapping("deals_dump.json"))
+    assert [p.reason for p in batch.errors] == [
+        '"header": false is for delimited text dumps (CSV, tab or pipe); give the workbook a '
+        "header row"
+    ]

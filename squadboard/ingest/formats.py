@@ -192,6 +192,11 @@ def _read_headerless(files, fmt: str) -> tuple[list[Table], list[Problem]]:
         if fmt == "auto" and detect(table) is not None:
             out.append(table)
             continue
+        if table.name.lower().endswith((".xlsx", ".xlsm")):
+            problems.append(Problem(table.name, None, None, '"header": false is for delimited '
+                                    "text dumps (CSV, tab or pipe); give the workbook a header "
+                                    "row"))  # fmt: skip
+            continue
         try:
             out.append(read_headerless(table.name, data[table.name]))
         except Unreadable as exc:

@@ -135,6 +135,14 @@ class Mapping:
                 for f, c in self.columns.items()
                 if not re.fullmatch(r"[1-9][0-9]{0,3}", str(c).strip())
             ]
+        for name in ("lines", "header", "decimal_comma"):
+            if not isinstance(getattr(self, name), bool):
+                out.append(f'"{name}" must be true or false')
+        out += [
+            f"constant for {f!r} must be text or a number"
+            for f, v in self.constants.items()
+            if isinstance(v, bool) or not isinstance(v, (str, int, float))
+        ]
         if self.lines and self.kind != "deals":
             out.append('"lines": true is for deal files (order or invoice lines)')
         if self.date_order not in DATE_ORDERS:
@@ -145,7 +153,9 @@ class Mapping:
             out.append('"owner_is" is for quota sheets')
         if not re.fullmatch(r"[a-z][a-z0-9_]{0,30}", self.source):
             out.append("source must be a short lowercase name such as 'pipedrive'")
-        if self.unit <= 0:
+        if isinstance(self.unit, bool) or not isinstance(self.unit, (int, float)):
+            out.append('"unit" must be a number such as 1000')
+        elif self.unit <= 0:
             out.append("unit must be above 0")
         return out
 

@@ -99,7 +99,9 @@ def lookup(
         problems.append(Problem(row["__file"], row[LINE], ref, why))
     if grouped.height > 30:
         problems.append(
-            Problem(bad["__file"][0], None, ref, f"showing 30 of {grouped.height:,} unknown {noun}s")
+            Problem(
+                bad["__file"][0], None, ref, f"showing 30 of {grouped.height:,} unknown {noun}s"
+            )
         )
     return ids, problems
 
