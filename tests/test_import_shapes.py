@@ -295,6 +295,7 @@ def _import_path(con, path, mapping=None):
 
 
 def test_deal_team_credits_the_squad_on_the_deal_and_totals_stay_exact(org):
+    _import(org, "quotas_dollars.csv")
     batch, _ = _import(org, "territory_deals.csv", mapping="territory_deals.json")
     teams = org.execute("select source_id, team_squad_id from deals order by 1").fetchall()
     assert teams == [("T-1", "east"), ("T-2", None), ("T-3", "east"), ("T-4", "east")]
@@ -308,6 +309,7 @@ def test_deal_team_credits_the_squad_on_the_deal_and_totals_stay_exact(org):
     assert by_team["east"][0] == Decimal("1333.34")  # T-1 1,000.01 + T-3 333.33
     assert by_team["north"][0] == Decimal("2000.02")
     assert by_team["south"][0] == Decimal("0.00")
+    assert by_team["north"][1] == pytest.approx(2000.02 / 40_000)  # quotas_dollars.csv
     total = sum(v[0] for v in by_team.values())
     assert total == sum(v[0] for v in by_rep_squad.values()) == Decimal("3333.36")
     assert _reps(org) == reps_before  # a rep's own credit does not move
@@ -347,7 +349,13 @@ def test_a_folder_with_a_data_dictionary_and_readme_imports_its_data(org):
     )
     assert any(w.startswith("data_dictionary.csv: skipped: a data dictionary") for w in notes)
     assert org.execute("select count(*) from deals").fetchone()[0] == 4
-    assert _reps(org)["ann.lee"][0] == Decimal("12500.00")
+    _import(org, "quotas_dollars.csv")
+    # Won in Q1: Ann's Globex 12,500 (of 10,000), Cy's Hooli 20,000 (of 8,000).
+    reps = _reps(org)
+    assert reps["ann.lee"][:2] == (Decimal("12500.00"), pytest.approx(1.25))
+    assert reps["cy.diaz"][:2] == (Decimal("20000.00"), pytest.approx(2.5))
+    assert _squads(org)["south"][1] == pytest.approx(20_000 / 20_000)
+    _reimport_changes_nothing(org, "folder")
 
 
 def test_a_repeated_header_is_shown_as_written(tmp_path):
@@ -446,3 +454,24 @@ def test_a_headerless_workbook_is_refused_in_words(tmp_path):
         '"header": false is for delimited text dumps (CSV, tab or pipe); give the workbook a '
         "header row"
     ]
+
+
+def test_a_mapping_unit_replaces_the_unit_a_wide_utf16_sheet_gives_itself(roster_basic):
+    # The sheet says "k" in its Unit column; a mapping that says 1,000,000 replaces it.
+    wide = SHAPES.parent / "quota_wide_utf16.txt"
+    batch, chosen = formats.load_paths([wide], con=roster_basic,
+                                       mapping=Mapping("quotas", {}, unit=1_000_000))  # fmt: skip
+    assert chosen == {"quota_wide_utf16.txt": "quota_sheet_wide"}
+    ann = batch.frames["quotas"].filter(pl.col("owner_id") == "ann.lee").sort("period_start")
+    assert ann["amount"].to_list()[:3] == [10e6, 10e6, 12e6]
+    plain, _ = formats.load_paths([wide], con=roster_basic)
+    ann = plain.frames["quotas"].filter(pl.col("owner_id") == "ann.lee").sort("period_start")
+    assert ann["amount"].to_list()[:3] == [10e3, 10e3, 12e3]
+
+
+@pytest.fixture
+def roster_basic(con):
+    files = sorted((SHAPES.parent / "roster").glob("*.csv"))
+    batch, _ = formats.load_paths(files)
+    ingest_apply.write(con, batch, actor="test")
+    return con

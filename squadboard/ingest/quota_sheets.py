@@ -125,6 +125,8 @@ def parse_long(table: Table, mapping: Mapping, fy_start_month: int) -> Batch:
     money = "money_eu" if mapping.decimal_comma else "money"
     typed, problems = parse_columns(table.name, frame, {"owner": "text", "amount": money})
     unit, unit_problems = _unit(table, typed, mapping.columns.get("amount"))
+    if mapping.unit != 1.0:  # a mapping's unit replaces what the sheet says of itself
+        unit, unit_problems = pl.lit(1.0), []
     batch.errors += problems + unit_problems
     spans: dict[str, periods.Period] = {}
     for label in typed["period"].drop_nulls().unique():
@@ -156,6 +158,8 @@ def parse_wide(table: Table, mapping: Mapping | None = None) -> Batch:
     kinds = {c: "money_eu" if decimal_comma else "money" for c in months} | {year_col: "int"}
     typed, problems = parse_columns(table.name, table.frame, kinds)
     unit, unit_problems = _unit(table, typed, year_col)
+    if mapping is not None and mapping.unit != 1.0:  # the mapping's unit replaces the sheet's
+        unit, unit_problems = pl.lit(1.0), []
     batch.errors += problems + unit_problems
     bad = typed.filter(pl.col(year_col).is_null() | ~pl.col(year_col).is_between(1900, 2999))
     batch.errors += [
