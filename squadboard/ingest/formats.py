@@ -15,7 +15,14 @@ import polars as pl
 
 from squadboard.ingest import Batch, Problem, crm, maven, native, people, quota_sheets
 from squadboard.ingest.layouts import LAYOUTS, is_documentation, is_documentation_name
-from squadboard.ingest.mapping import Layout, Mapping, overridden, read_headerless, shown
+from squadboard.ingest.mapping import (
+    REQUIRED,
+    Layout,
+    Mapping,
+    overridden,
+    read_headerless,
+    shown,
+)
 from squadboard.ingest.reader import Table, Unreadable, read_bytes
 
 # Locales that write amounts as 1.234,50.
@@ -282,7 +289,14 @@ def parse_tables(tables, batch, fmt, opts, con=None) -> tuple[Batch, dict[str, s
         if found is None:
             labels = ", ".join(shown(c) for c in table.columns[:8])
             hint = "; map its columns (--mapping FILE.json, or the Import page)"
-            if _looks_headerless(table):
+            if opts.mapping is not None and not mapped:
+                need = [f"field {f!r} is required" for f in REQUIRED[opts.mapping.kind]
+                        if f not in opts.mapping.constants]  # fmt: skip
+                hint = (
+                    "; the mapping names no columns, so it only sets options for recognised "
+                    "files; to map this one: " + "; ".join(need)
+                )
+            elif _looks_headerless(table):
                 hint = (
                     "; the first row looks like data, not a header: for a file without a "
                     'header row give a mapping with "header": false and columns by position'
