@@ -4,13 +4,19 @@ columns of an unknown file, read the validation report, then commit or undo (lea
 import streamlit as st
 
 from squadboard import ui
-from squadboard.ingest import ImportFailed, formats, mapping, preview, undo, units
+from squadboard.ingest import (
+    ImportFailed,
+    formats,
+    mapping,
+    preview,
+    shown_problems,
+    undo,
+    units,
+)
 from squadboard.ingest import apply as ingest_apply
 from squadboard.ingest.layouts import LAYOUTS, is_documentation
 from squadboard.ingest.quota_sheets import LONG
 from squadboard.ingest.reader import Unreadable
-
-MAX_PROBLEMS = 200  # problems listed; then how many there are in all
 
 who = ui.who()
 ui.require_leader(who)  # checked here too, not only in the navigation
@@ -166,7 +172,7 @@ if uploads:
     for w in unit_warnings:
         st.warning(ui.plain(str(w)), icon=":material/straighten:")
     if problems:
-        shown = problems[:MAX_PROBLEMS]
+        shown = shown_problems(problems)
         count = (
             f"showing {len(shown)} of {len(problems):,} problems"
             if len(problems) > len(shown)

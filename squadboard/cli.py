@@ -12,13 +12,12 @@ from pathlib import Path
 import duckdb
 
 from squadboard import db, demo, plan
-from squadboard.ingest import ImportFailed, formats, units
+from squadboard.ingest import ImportFailed, formats, shown_problems, units
 from squadboard.ingest import apply as ingest_apply
 from squadboard.ingest import undo as ingest_undo
 from squadboard.ingest.mapping import Mapping
 
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
-MAX_PROBLEMS = 200  # problems printed; then how many there are in all
 
 
 def _iso_date(text: str) -> date:
@@ -135,10 +134,11 @@ def cmd_import(args) -> int:
             dry_run=args.dry_run,
         )
     except ImportFailed as failed:
-        for problem in failed.problems[:MAX_PROBLEMS]:
+        shown = shown_problems(failed.problems)
+        for problem in shown:
             print(problem, file=sys.stderr)
-        if len(failed.problems) > MAX_PROBLEMS:
-            print(f"showing {MAX_PROBLEMS} of {len(failed.problems):,} problems", file=sys.stderr)
+        if len(failed.problems) > len(shown):
+            print(f"showing {len(shown)} of {len(failed.problems):,} problems", file=sys.stderr)
         print(
             f"import refused: {len(failed.problems)} problem(s); nothing was written",
             file=sys.stderr,

@@ -10,6 +10,7 @@ Dee 2,000, North 40,000, South 20,000.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -475,3 +476,21 @@ def roster_basic(con):
     batch, _ = formats.load_paths(files)
     ingest_apply.write(con, batch, actor="test")
     return con
+
+
+def test_the_command_lists_200_problems_and_says_how_many(org, tmp_path, capsys):
+    rows = "".join(f"E-{i},Ann Lee,Open,-1,150\n" for i in range(300))
+    (tmp_path / "bad.csv").write_text("Id,Owner,Stage,Amount,Probability\n" + rows)
+    (tmp_path / "m.json").write_text(
+        '{"kind": "deals", "columns": {"source_id": "Id", "owner": "Owner", "stage": "Stage", '
+        '"amount": "Amount", "probability": "Probability"}}'
+    )
+    path = tmp_path / "org.duckdb"
+    db.connect(path).close()
+    args = ["import", str(tmp_path / "bad.csv"), "--db", str(path), "--mapping"]
+    assert cli.main([*args, str(tmp_path / "m.json")]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert "bad.csv: amount: showing 200 of 300 rows: must not be negative" in err
+    assert "bad.csv: probability: showing 200 of 300 rows: must be between 0 and 100 %" in err
+    assert "showing 202 of 402 problems" in err
+    assert len([e for e in err if re.match(r"bad\.csv:\d+: ", e)]) == 200  # lines of rows
