@@ -67,7 +67,11 @@ else:
     if squad["attainment"] is not None:
         st.progress(min(squad["attainment"], 1.0), f"{_pct(squad['attainment'])} of base quota")
     trend = ui.run(
-        "squad_trend", period_start=period.start, period_end=period.end, squad_id=squad_id
+        "squad_trend",
+        period_start=period.start,
+        period_end=period.end,
+        squad_id=squad_id,
+        as_of=as_of,
     )
     st.plotly_chart(charts.squad_trend(trend, as_of, float(squad["forecast"])), key="trend")
 

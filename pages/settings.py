@@ -31,10 +31,17 @@ LABELS = {
     "target_bonus": ("Target bonus ($ per quarter)", "paid at 100 % on both parts", "money"),
     "pace_basis": ("Pace basis", "elapsed time in calendar days or Mon-Fri business days", ""),
     "hide_bottom_n": ("Hide bottom N", "on boards named with the bottom hidden", "int"),
+    "squad_credit_rule": (
+        "Squad credit rule",
+        "which squad a won deal counts for: the rep's squad on the close date (rep_squad) or "
+        "the squad or territory named on the deal, when it names one (deal_team)",
+        "",
+    ),
 }
 CHOICES = {
     "board_naming": ["named", "anonymous", "hide_bottom"],
     "pace_basis": ["days", "business_days"],
+    "squad_credit_rule": list(plan.SQUAD_CREDIT_RULES),
 }
 
 values: dict[str, object] = {}
@@ -52,7 +59,9 @@ with st.form("plan"):
             )
         elif f.name in CHOICES:
             options = CHOICES[f.name]
-            values[f.name] = st.selectbox(label, options, options.index(now), key=f.name)
+            values[f.name] = st.selectbox(
+                label, options, options.index(now), help=help_, key=f.name
+            )
         elif isinstance(now, (bool, str)):
             values[f.name] = st.text_input(label, now, help=help_, key=f.name)
         elif isinstance(now, int):

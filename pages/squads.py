@@ -90,7 +90,9 @@ cols[4].metric(
     "Needed / week",
     "–" if row["needed_per_week"] is None else f"${float(row['needed_per_week']):,.0f}",
 )
-trend = ui.run("squad_trend", period_start=period.start, period_end=period.end, squad_id=picked)
+trend = ui.run(
+    "squad_trend", period_start=period.start, period_end=period.end, squad_id=picked, as_of=as_of
+)
 st.plotly_chart(charts.squad_trend(trend, as_of, float(row["forecast"])), key="trend")
 
 members = ui.run("rep_attainment", **period.params(as_of)).filter(pl.col("squad_id") == picked)
@@ -98,7 +100,9 @@ naming = ui.current_plan().board_naming
 members = visibility.hide_names(members, viewer, naming)  # board naming holds here too
 st.subheader("Members")
 st.dataframe(
-    members.select("rep", "stretch_target", "credited", "attainment", "pace", "status"),
+    metrics.mark_managers(members).select(
+        "rep", "stretch_target", "credited", "attainment", "pace", "status"
+    ),
     hide_index=True,
     width="stretch",
     column_config={

@@ -4,7 +4,7 @@ sets their own goal; leaders see the reps' goals against each squad's base quota
 import polars as pl
 import streamlit as st
 
-from squadboard import charts, goals, ui, visibility
+from squadboard import charts, goals, metrics, ui, visibility
 
 viewer = ui.who()
 period = ui.period_picker()
@@ -16,7 +16,7 @@ reps = visibility.hide_names(reps, viewer, ui.current_plan().board_naming)
 
 st.title(f"Targets · {period.label}")
 ui.demo_notice()
-table = reps.select(
+table = metrics.mark_managers(reps).select(
     "rep",
     "squad",
     "stretch_target",

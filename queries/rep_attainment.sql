@@ -1,5 +1,5 @@
 -- rep_attainment: each rep's credited revenue against their individual stretch target, with pace, self-set goal, weighted open pipeline and coverage.
--- grain: one row per rep active in the period (a squad member other than a manager, or anyone with a stretch target or credited revenue in it)
+-- grain: one row per rep active in the period (a squad member other than a manager, anyone with credited revenue or open pipeline in it, or a non-manager with a stretch target in it); a squad's manager (squads.manager_id or role manager) is shown only when they own deals in the period, marked by manages_squad
 -- params: $period_start DATE (inclusive), $period_end DATE (exclusive), $as_of DATE (figures as of the end of this day)
 with clock as (
     select
@@ -32,19 +32,30 @@ pipeline as (
     group by rep_id
 ),
 
+-- people who manage a squad: their personal target is not compared with a few deals of their
+-- own unless they own deals in the period (issue #17)
+managers as (
+    select manager_id as rep_id from squads where manager_id is not null
+    union
+    select rep_id from reps where role = 'manager'
+),
+
 members_in_period as (
     select distinct m.rep_id
     from squad_membership_days as m
-    inner join reps as r on r.rep_id = m.rep_id
-    where m.valid_from < $period_end and m.valid_to > $period_start and r.role <> 'manager'
+    where m.valid_from < $period_end and m.valid_to > $period_start
+        and m.rep_id not in (select rep_id from managers)
 ),
 
 active as (
     select rep_id from members_in_period
     union
-    select rep_id from stretch
+    select rep_id from stretch where rep_id not in (select rep_id from managers)
     union
     select rep_id from credits
+    union
+    select rep_id from pipeline
+    where weighted_pipeline > 0 and rep_id in (select rep_id from managers)
 ),
 
 -- the squad on squad_day, else the last squad the rep was in during the period
@@ -69,7 +80,8 @@ measured as (
         g.self_goal,
         coalesce(p.weighted_pipeline, 0)::decimal(18, 2) as weighted_pipeline,
         coalesce(c.won_deals, 0)::integer as won_deals,
-        r.role
+        r.role,
+        a.rep_id in (select rep_id from managers) as manages_squad
     from active as a
     cross join clock
     left join reps as r on r.rep_id = a.rep_id
@@ -100,7 +112,8 @@ final as (
             when stretch_target is not null then greatest(stretch_target - credited, 0)
         end::decimal(18, 2) as left_to_target,
         won_deals,
-        role
+        role,
+        manages_squad
     from measured
 )
 

@@ -1,6 +1,6 @@
 -- squad_trend: a squad's cumulative credited revenue week by week against its base quota and the expected-to-date line.
--- grain: one row per week (weeks start on Monday) that overlaps the period
--- params: $period_start DATE (inclusive), $period_end DATE (exclusive), $squad_id VARCHAR (the squad)
+-- grain: one row per week (weeks start on Monday) that overlaps the period; with as_of, credits closed after it never count (weeks after it carry the as-of total)
+-- params: $period_start DATE (inclusive), $period_end DATE (exclusive), $squad_id VARCHAR (the squad), $as_of DATE (optional: figures as of the end of this day; default every credit)
 with weeks as (
     select
         w::date as week_start,
@@ -23,6 +23,7 @@ credits as (
     select close_date, amount
     from credited_revenue
     where squad_id = $squad_id and close_date >= $period_start and close_date < $period_end
+        and ($as_of is null or close_date <= $as_of)
 ),
 
 weekly as (

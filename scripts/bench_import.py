@@ -7,6 +7,10 @@ which changes nothing and so must write nothing: no import log row, no undo rows
 rows (the figures printed after each run say what was written).
 
     .venv/bin/python scripts/bench_import.py [--deals 1000000] [--dir /tmp/bench_import]
+
+With `--order-lines N` it times an ERP order-lines export of N lines instead (four lines per
+order, no stage column) imported with the order-lines mapping of docs/importing.md
+(`"lines": true`, `"constants": {"stage": "Closed Won"}`), units sanity check included.
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from squadboard import db  # noqa: E402
 from squadboard.ingest import apply as ingest_apply  # noqa: E402
-from squadboard.ingest import formats  # noqa: E402
+from squadboard.ingest import formats, units  # noqa: E402
+from squadboard.ingest.mapping import Mapping  # noqa: E402
 
 REPS = 2_000
 FOOTER = (
@@ -70,6 +75,44 @@ def export(path: Path, n: int) -> None:
     path.write_bytes(b"\xef\xbb\xbf" + (body + FOOTER.format(n=n)).encode())
 
 
+LINES_PER_ORDER = 4
+ORDER_LINES_MAPPING = Mapping(
+    "deals",
+    {
+        "source_id": "SalesOrderNumber",
+        "owner": "SalesPerson",
+        "account": "CustomerName",
+        "product": "ProductName",
+        "amount": "LineTotal",
+        "created_date": "OrderDate",
+        "close_date": "InvoiceDate",
+    },
+    "erp",
+    lines=True,
+    constants={"stage": "Closed Won"},
+)
+
+
+def export_order_lines(path: Path, n: int) -> None:
+    """An ERP order-lines export: n lines, LINES_PER_ORDER per order, line amounts."""
+    i = pl.int_range(n, eager=True)
+    order = pl.col("i") // LINES_PER_ORDER
+    frame = pl.DataFrame({"i": i}).select(
+        pl.format("SO{}", order.cast(pl.String).str.zfill(8)).alias("SalesOrderNumber"),
+        (pl.col("i") % LINES_PER_ORDER + 1).alias("SalesOrderLineNumber"),
+        pl.format("2026-{}-{}", (order % 12 + 1).cast(pl.String).str.zfill(2),
+                  (order % 25 + 1).cast(pl.String).str.zfill(2)).alias("OrderDate"),
+        pl.format("2026-{}-{}", (order % 12 + 1).cast(pl.String).str.zfill(2),
+                  (order % 25 + 1 + pl.col("i") % LINES_PER_ORDER).cast(pl.String)
+                  .str.zfill(2)).alias("InvoiceDate"),
+        pl.format("Rep Number {}", order % REPS).alias("SalesPerson"),
+        pl.format("Account {}", order % 50_000).alias("CustomerName"),
+        pl.format("Product {}", pl.col("i") % 40).alias("ProductName"),
+        pl.format("{}.25", (pl.col("i") * 37) % 9_000 + 10).alias("LineTotal"),
+    )  # fmt: skip
+    path.write_bytes(frame.write_csv(line_terminator="\r\n").encode())
+
+
 def timed(label: str, fn, timings: dict):
     """Wall-clock seconds (what a user waits) and this process's CPU seconds (all threads)."""
     start, cpu = time.perf_counter(), time.process_time()
@@ -82,22 +125,34 @@ def timed(label: str, fn, timings: dict):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--deals", type=int, default=1_000_000)
+    parser.add_argument("--order-lines", type=int, metavar="N", help="time N order lines instead")
     parser.add_argument("--dir", type=Path, default=Path("/tmp/bench_import"))
     args = parser.parse_args()
     args.dir.mkdir(parents=True, exist_ok=True)
-    csv_path, db_path = args.dir / "opportunities.csv", args.dir / "bench.duckdb"
+    mapping = None
+    db_path = args.dir / "bench.duckdb"
     db_path.unlink(missing_ok=True)
-    export(csv_path, args.deals)
-    print(f"{args.deals:,} deals, {csv_path.stat().st_size / 2**20:.0f} MB, {REPS:,} reps")
+    if args.order_lines:
+        csv_path, mapping = args.dir / "order_lines.csv", ORDER_LINES_MAPPING
+        export_order_lines(csv_path, args.order_lines)
+        what = f"{args.order_lines:,} order lines ({args.order_lines // LINES_PER_ORDER:,} orders)"
+    else:
+        csv_path = args.dir / "opportunities.csv"
+        export(csv_path, args.deals)
+        what = f"{args.deals:,} deals"
+    print(f"{what}, {csv_path.stat().st_size / 2**20:.0f} MB, {REPS:,} reps")
     con = db.connect(db_path)
     roster(con)
     for run in ("first import", "re-import"):
         print(run)
         t: dict[str, float] = {}
         data = timed("read file", csv_path.read_bytes, t)
-        batch, _ = timed("parse + validate", lambda d=data: formats.load([(csv_path.name, d)]), t)
+        batch, _ = timed("parse + validate", lambda d=data: formats.load(
+            [(csv_path.name, d)], mapping=mapping), t)  # fmt: skip
         assert not batch.errors, batch.errors[:5]
         undo_rows = con.execute("select count(*) from import_undo").fetchone()[0]
+        if mapping is not None:  # the command runs it before writing
+            timed("units sanity check", lambda b=batch: units.check(con, b), t)
         timed("resolve people + write", lambda b=batch: ingest_apply.write(
             con, b, actor="bench", as_of=date(2026, 6, 1)), t)  # fmt: skip
         print(f"  {'total':28} {sum(t.values()):6.2f} s")

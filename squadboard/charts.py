@@ -75,6 +75,8 @@ def squad_trend(
     """Cumulative credited revenue by week (squad_trend rows) against the base quota line and
     the expected-to-date line, with the forecast band from today's credited to the forecast."""
     end_of_week = trend["last_day"].to_list()
+    # Nothing after as-of: the weeks up to it, their points at most at as-of (the query's
+    # as_of leaves out credits closed after it).
     done = trend.filter(pl.col("week_start") <= as_of)
     fig = go.Figure()
     quota = trend["quota"][0] if trend.height else None
@@ -104,9 +106,11 @@ def squad_trend(
             line=dict(color="#2e7d32", width=3),
         )
     )
-    if forecast is not None and credited and end_of_week:
-        # The band: from what is credited today to the forecast at the end of the period.
+    if forecast is not None and credited and end_of_week and as_of < end_of_week[-1]:
+        # The band: from what is credited today to the forecast at the end of the period. It
+        # never slopes down: the forecast is what is credited plus what may still come.
         now, last = credited[-1], end_of_week[-1]
+        forecast = max(float(forecast), now)
         fig.add_trace(
             go.Scatter(
                 x=[days[-1], last],

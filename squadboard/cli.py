@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 
 from squadboard import db, demo, exports, plan
-from squadboard.ingest import ImportFailed, formats
+from squadboard.ingest import ImportFailed, formats, shown_problems, units
 from squadboard.ingest import apply as ingest_apply
 from squadboard.ingest import undo as ingest_undo
 from squadboard.ingest.mapping import Mapping
@@ -49,7 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", type=_iso_date, help="date of the pipeline snapshot (default today)")
     p.add_argument("--actor", default=None, help="who is importing (default: your login name)")
     p.add_argument(
-        "--mapping", type=Path, help="JSON column mapping for files no format recognises"
+        "--mapping",
+        type=Path,
+        help="JSON column mapping for files no format recognises; with a recognised file, "
+        "its options (unit, decimal_comma, date_order, owner_is, lines, constants) apply",
     )
     p.add_argument("--locale", help="e.g. de: amounts are written 1.234,50")
     p.add_argument(
@@ -125,6 +128,7 @@ def cmd_import(args) -> int:
     )
     for name, fmt in chosen.items():
         print(f"{name}: {fmt}", file=sys.stderr)
+    batch.warnings += units.check(con, batch)  # targets kept in thousands, and the like
     for w in batch.warnings:
         print(f"warning: {w}", file=sys.stderr)
     for note in batch.notes:
@@ -138,8 +142,11 @@ def cmd_import(args) -> int:
             dry_run=args.dry_run,
         )
     except ImportFailed as failed:
-        for problem in failed.problems:
+        shown = shown_problems(failed.problems)
+        for problem in shown:
             print(problem, file=sys.stderr)
+        if len(failed.problems) > len(shown):
+            print(f"showing {len(shown)} of {len(failed.problems):,} problems", file=sys.stderr)
         print(
             f"import refused: {len(failed.problems)} problem(s); nothing was written",
             file=sys.stderr,

@@ -69,10 +69,13 @@ from shares;
 
 -- table: credited_revenue
 -- One row per revenue credit on a won deal (fact_revenue_shares). squad_id is the rep's squad
--- on the close date.
+-- on the close date, or under the plan's squad_credit_rule 'deal_team' the squad named on the
+-- deal when it names one (the credits and their cents are the same either way).
 insert into credited_revenue
 with won as (
-    select deal_id, amount, close_date, name, account, product, stage, probability
+    select
+        deal_id, amount, close_date, name, account, product, stage, probability,
+        case when squad_credit_rule() = 'deal_team' then team_squad_id end as team_squad_id
     from fact_deals
     where status = 'won' and close_date is not null and amount is not null
 ),
@@ -81,7 +84,7 @@ final as (
     select
         won.deal_id,
         s.rep_id,
-        m.squad_id,
+        coalesce(won.team_squad_id, m.squad_id) as squad_id,
         won.close_date,
         s.percent,
         s.amount,
@@ -104,10 +107,13 @@ order by close_date, deal_id, rep_id;
 
 -- table: open_pipeline_credits
 -- One row per revenue credit on an open deal (fact_revenue_shares), weighted by the deal's
--- probability; squad_id is the rep's squad on the expected close date (as for won deals).
+-- probability; squad_id is the rep's squad on the expected close date, or the deal's own
+-- squad under the 'deal_team' rule (as for won deals).
 insert into open_pipeline_credits
 with open_deals as (
-    select deal_id, amount, probability, close_date, name, account, product, stage
+    select
+        deal_id, amount, probability, close_date, name, account, product, stage,
+        case when squad_credit_rule() = 'deal_team' then team_squad_id end as team_squad_id
     from fact_deals
     where status = 'open' and amount is not null
 ),
@@ -116,7 +122,7 @@ final as (
     select
         o.deal_id,
         s.rep_id,
-        m.squad_id,
+        coalesce(o.team_squad_id, m.squad_id) as squad_id,
         o.close_date,
         s.amount,
         s.exact * coalesce(o.probability, 0) as weighted,

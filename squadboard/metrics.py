@@ -155,3 +155,16 @@ def place_in_squad(reps: pl.DataFrame, rep_id: str) -> tuple[int, int] | None:
     credited = float(mine["credited"][0])
     ahead = squad.filter(pl.col("credited").cast(pl.Float64) > credited).height
     return ahead + 1, squad.height
+
+
+def mark_managers(reps: pl.DataFrame) -> pl.DataFrame:
+    """rep_attainment rows for a rep table: a squad manager's name says so (issue #17; the
+    query keeps a manager only when they own deals in the period)."""
+    if "manages_squad" not in reps.columns:
+        return reps
+    return reps.with_columns(
+        pl.when(pl.col("manages_squad"))
+        .then(pl.col("rep") + " · manages a squad")
+        .otherwise(pl.col("rep"))
+        .alias("rep")
+    )

@@ -11,8 +11,10 @@ from dataclasses import asdict, dataclass, fields
 
 import duckdb
 
-from squadboard import db
+from squadboard import db, facts
 from squadboard.auth import Viewer
+
+SQUAD_CREDIT_RULES = ("rep_squad", "deal_team")
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,10 @@ class Plan:
     pool_band_amounts: str = "250,750,1500"  # one more amount than edges
     pool_kudos_points: float = 2.0  # peer validation: points per kudos tied to the deal
     kudos_daily_limit: int = 5
+    # Territory crediting (issue #17): which squad a won deal counts for. "rep_squad": the
+    # rep's squad on the close date; "deal_team": the squad named on the deal, when it names
+    # one (facts.sql reads this key through the squad_credit_rule() macro).
+    squad_credit_rule: str = "rep_squad"
 
     def validate(self) -> list[str]:
         problems = []
@@ -76,6 +82,8 @@ class Plan:
         if self.hide_bottom_n < 0:
             problems.append("hide bottom N must not be negative")
         problems.extend(contribution_problems(self))
+        if self.squad_credit_rule not in SQUAD_CREDIT_RULES:
+            problems.append("squad credit rule must be rep_squad or deal_team")
         return problems
 
 
@@ -151,9 +159,12 @@ def save(con: duckdb.DuckDBPyConnection, plan: Plan, viewer: Viewer) -> None:
     problems = plan.validate()
     if problems:
         raise ValueError("; ".join(problems))
+    rule_before = load(con).squad_credit_rule
     with db.transaction(con) as cur:
         for key, value in asdict(plan).items():
             cur.execute(
                 "insert or replace into plan_settings values (?, ?)", [key, json.dumps(value)]
             )
+        if plan.squad_credit_rule != rule_before:
+            facts.refresh(cur)  # every credit's squad follows the new rule
         db.audit(cur, actor, "save_plan", "plan_settings", None, json.dumps(asdict(plan)))

@@ -363,3 +363,17 @@ from (
     values ('call', 1.0), ('email', 0.5), ('meeting', 2.0), ('demo', 3.0), ('solution_doc', 3.0)
 ) as d (kind, weight)
 left join plan_settings as p on p.key = 'weight_' || d.kind;
+
+-- Territory crediting (issue #17) --------------------------------------------------------
+
+-- The squad a deal names itself (its team or territory column, mapping field `team`), as a
+-- squad_id; null when the export has none. Credited to it when the plan's squad_credit_rule
+-- is 'deal_team' (facts.sql). Added to files made before it.
+alter table deals add column if not exists team_squad_id varchar;
+
+-- The plan's squad crediting rule (plan setting squad_credit_rule, JSON text): 'rep_squad'
+-- (the default: the rep's squad on the close date) or 'deal_team' (the squad on the deal).
+create or replace macro squad_credit_rule() as
+    coalesce(
+        (select trim(value, '"') from plan_settings where key = 'squad_credit_rule'), 'rep_squad'
+    );

@@ -158,8 +158,28 @@ def test_the_whole_bench_runs_and_agrees_with_pandas(tmp_path, capsys):
     assert report["import"]["written"]["deals"] == TINY.import_deals
     assert (report["import"]["reimport_changed"], report["import"]["reimport_rows_kept"]) == (0, 0)
     assert report["wide_file"]["refused"] and report["wide_file"]["columns"] == 1_000_000
+    lines = report["order_lines_import"]  # issue #17: one deal per order of 4 lines
+    assert lines["rows"] == TINY.import_deals
+    assert lines["written"]["deals"] == TINY.import_deals // generate.LINES_PER_ORDER
+    assert "order lines import" in printed
     assert report["peak_memory_bytes"] > 0 and report["db_bytes"] > 0
     assert not (tmp_path / "work").exists(), "the work folder is removed unless --keep"
+
+
+def test_the_order_lines_file_is_one_deal_per_order(tiny_db, tmp_path):
+    import shutil
+
+    path = tmp_path / "copy.duckdb"
+    shutil.copy(tiny_db, path)
+    target = tmp_path / "order_lines.csv"
+    assert generate.write_order_lines_csv(path, target, TINY, TODAY) == TINY.import_deals
+    lines = pl.read_csv(target)
+    found = measure.import_order_lines(path, target, TODAY)
+    assert found["written"]["deals"] == lines["SalesOrderNumber"].n_unique()
+    con = db.connect(path, read_only=True)
+    stored = con.execute("select sum(amount)::double from deals where source = 'erp'").fetchone()
+    con.close()
+    assert stored[0] == pytest.approx(lines["LineTotal"].sum(), abs=0.005)
 
 
 def test_a_bad_repeat_is_refused(capsys):

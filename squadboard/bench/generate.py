@@ -183,7 +183,8 @@ def _steps(scale: Scale, anchor: date, quarters: list[periods.Period]) -> list[t
         (
             "deals",
             [
-                f"""insert into deals
+                f"""insert into deals (deal_id, source, source_id, name, account, product,
+                    owner_id, stage, status, amount, probability, created_date, close_date)
                 select deal_key(i), 'native', deal_key(i), 'Deal ' || i,
                     'Account ' || pick(i, 8, {max(d // 20, 1)}),
                     ['Atlas Core', 'Atlas Pro', 'Beacon', 'Compass', 'Drift'][1 + pick(i, 9, 5)],
@@ -319,6 +320,36 @@ def write_import_csv(db_path: str | Path, out: str | Path, scale: Scale, anchor:
     return scale.import_deals
 
 
+LINES_PER_ORDER = 4
+
+
+def write_order_lines_csv(db_path: str | Path, out: str | Path, scale: Scale, anchor: date) -> int:
+    """An ERP order-lines export (issue #17): `import_deals` lines, LINES_PER_ORDER per order,
+    each with its line amount and no stage column; owners by rep id. All invoiced by anchor."""
+    con = duckdb.connect(str(db_path), read_only=True)
+    cur = con.cursor()
+    cur.execute(f"set variable anchor = date '{anchor.isoformat()}'")
+    cur.execute(f"set variable squads = {int(scale.squads)}")
+    cur.execute(MACROS)
+    n = LINES_PER_ORDER
+    cur.execute(
+        f"""copy (
+            select 'SO' || lpad((i // {n})::varchar, 8, '0') as SalesOrderNumber,
+                i % {n} + 1 as SalesOrderLineNumber,
+                getvariable('anchor')::date - {n} - pick(i // {n}, 3, 60)::integer as OrderDate,
+                getvariable('anchor')::date - {n} - pick(i // {n}, 3, 60)::integer + (i % {n})::integer
+                    as InvoiceDate,
+                rep_key(deal_owner(i // {n})) as SalesPerson,
+                'Account ' || pick(i // {n}, 8, 1000) as CustomerName,
+                'Beacon' as ProductName,
+                round(deal_amount(i) / {n}, 2) as LineTotal
+            from range({scale.import_deals}) t(i)
+        ) to '{Path(out).as_posix()}' (header, delimiter ',')"""
+    )
+    con.close()
+    return scale.import_deals
+
+
 EXPORTED = ("squads", "reps", "squad_members", "quotas", "deals", "deal_credits")
 
 
@@ -360,6 +391,7 @@ def main(argv: list[str] | None = None) -> int:
     tables = EXPORTED + (("pipeline_snapshots",) if args.snapshots_csv else ())
     sizes = export_csvs(args.db_path, args.work_dir / "csv", tables)
     write_import_csv(args.db_path, args.work_dir / "import_deals.csv", scale, args.anchor)
+    write_order_lines_csv(args.db_path, args.work_dir / "order_lines.csv", scale, args.anchor)
     report = {
         "build_s": round(build_s, 2),
         "build_steps_s": {k: round(v, 2) for k, v in timings.items()},

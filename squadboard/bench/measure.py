@@ -196,13 +196,14 @@ def pages(path: Path, anchor: date, viewer_id: str, repeat: int) -> list[dict]:
 
 def import_file(path: Path, csv_file: Path, anchor: date) -> dict:
     """The real importer, as `python -m squadboard import` runs it: read, validate, write."""
-    from squadboard.ingest import apply, formats
+    from squadboard.ingest import apply, formats, units
 
     con = db.connect(path)
     try:
         started = time.perf_counter()
         batch, _ = formats.load([(csv_file.name, csv_file.read_bytes())])
         parsed = time.perf_counter() - started
+        units.check(con, batch)  # the command's units sanity check, before it writes
         counts = apply.write(con, batch, actor="bench", as_of=anchor)
         total = time.perf_counter() - started
         # The same file again changes nothing, so it must write nothing: no log, no undo rows.
@@ -239,6 +240,48 @@ def refuse_wide(columns: int = 1_000_000) -> dict:
     took = time.perf_counter() - started
     return {"columns": columns, "file_bytes": len(data), "refused_s": took,
             "refused": any("columns" in p.reason for p in batch.errors)}  # fmt: skip
+
+
+def order_lines_mapping():
+    """The order-lines mapping of docs/importing.md, for the bench's ERP export."""
+    from squadboard.ingest.mapping import Mapping
+
+    columns = {
+        "source_id": "SalesOrderNumber",
+        "owner": "SalesPerson",
+        "account": "CustomerName",
+        "product": "ProductName",
+        "amount": "LineTotal",
+        "created_date": "OrderDate",
+        "close_date": "InvoiceDate",
+    }
+    return Mapping("deals", columns, "erp", lines=True, constants={"stage": "Closed Won"})
+
+
+def import_order_lines(path: Path, csv_file: Path, anchor: date) -> dict:
+    """An ERP order-lines file through the real importer with its mapping, as the command
+    runs it: read and combine the lines into orders, the units sanity check, write."""
+    from squadboard.ingest import apply, formats, units
+
+    con = db.connect(path)
+    try:
+        started = time.perf_counter()
+        data = [(csv_file.name, csv_file.read_bytes())]
+        batch, _ = formats.load(data, mapping=order_lines_mapping())
+        parsed = time.perf_counter() - started
+        warnings = units.check(con, batch)
+        counts = apply.write(con, batch, actor="bench", as_of=anchor)
+        total = time.perf_counter() - started
+    finally:
+        con.close()
+    return {
+        "file_bytes": csv_file.stat().st_size,
+        "rows": batch.rows_read,
+        "written": counts,
+        "units_warnings": [str(w) for w in warnings],
+        "read_validate_s": parsed,
+        "total_s": total,
+    }
 
 
 def compare(view: str, ours: pl.DataFrame, theirs: pl.DataFrame, key: str) -> dict:

@@ -87,6 +87,12 @@ class Batch:
         return not self.errors
 
 
+def shown_problems(problems: list[Problem], most: int = 200) -> list[Problem]:
+    """The problems to list: the first `most`, and every summary after them (a problem with no
+    line, such as "showing 200 of 54,310 rows: ..."); the caller says how many there are."""
+    return problems[:most] + [p for p in problems[most:] if p.line is None][:50]
+
+
 class ImportFailed(Exception):
     """Raised with every problem found; nothing was written."""
 

@@ -30,6 +30,15 @@ def _date_expr(col: pl.Expr) -> pl.Expr:
     return pl.coalesce(iso, us)
 
 
+def _date_dmy_expr(col: pl.Expr) -> pl.Expr:
+    """ISO, or day first: 31/1/2026, 31.01.2026, 31-01-2026 (date_order "dmy" of a mapping)."""
+    text = col.str.strip_chars()
+    first = text.str.split(" ").list.first().str.replace_all(r"[.\-]", "/")
+    iso = text.str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+    dmy = first.str.strptime(pl.Date, "%d/%m/%Y", strict=False)
+    return pl.coalesce(iso, dmy)
+
+
 def _datetime_expr(col: pl.Expr) -> pl.Expr:
     text = col.str.strip_chars().str.replace("T", " ").str.replace(r"Z$", "")
     full = text.str.slice(0, 19).str.strptime(pl.Datetime("us"), "%Y-%m-%d %H:%M:%S", strict=False)
@@ -176,6 +185,7 @@ class Kind:
 KINDS = {
     "text": Kind(lambda c: c, ""),
     "date": Kind(_date_expr, "not a date; use YYYY-MM-DD or M/D/YYYY"),
+    "date_dmy": Kind(_date_dmy_expr, "not a date; use YYYY-MM-DD or D/M/YYYY"),
     "datetime": Kind(_datetime_expr, "not a date and time; use YYYY-MM-DD HH:MM[:SS]"),
     "money": Kind(_money_expr, "not an amount; use digits like 1234.50 or $1,234.50"),
     "money_eu": Kind(lambda c: _money_expr(c, True), "not an amount; use digits like 1.234,50"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from squadboard.ingest import SPLIT_TOLERANCE, Batch, Problem
+from squadboard.ingest import SPLIT_TOLERANCE, Batch, Problem, order_lines
 from squadboard.ingest.columns import parse_columns, require
 from squadboard.ingest.mapping import Mapping, label_key, select
 from squadboard.ingest.reader import LINE, Table
@@ -45,6 +45,24 @@ def normal_ids(column: pl.Expr, source: str) -> pl.Expr:
     return pl.when(short).then(pl.concat_str([column, *suffix])).otherwise(column)
 
 
+def duplicates(file: str, frame: pl.DataFrame, key: str, label: str | None, noun: str) -> list:
+    """A problem on each repeat of a key, pointing at its first occurrence; at most 200 shown,
+    then how many there are in all."""
+    rep = (
+        frame.select(LINE, key, pl.col(LINE).min().over(key).alias("__first"))
+        .filter(pl.col(key).is_not_null() & (pl.col(LINE) != pl.col("__first")))
+        .sort(LINE)
+    )
+    hint = ' (order lines? say "lines": true in the mapping)' if noun == "deal id" else ""
+    out = [
+        Problem(file, line, label, f"duplicate {noun} {v!r}: first on line {at}{hint}")
+        for line, v, at in rep.head(200).iter_rows()
+    ]
+    if rep.height > 200:
+        out.append(Problem(file, None, label, f"showing 200 of {rep.height:,} duplicate {noun}s"))
+    return out
+
+
 def _stage_status(stage: pl.Expr, is_won: pl.Expr, is_closed: pl.Expr) -> pl.Expr:
     key = stage.str.to_lowercase().str.replace_all(r"[^a-z]", "")
     won = key.str.ends_with("closedwon") | (key == "won")
@@ -62,7 +80,11 @@ def _flag(out: list[Problem], file: str, frame: pl.DataFrame, mask: pl.Expr, col
     bad = frame.filter(mask.fill_null(False))
     out.extend(Problem(file, line, col, why) for line in bad[LINE].head(200))
     if bad.height > 200:
-        out.append(Problem(file, None, col, f"... and {bad.height - 200} more rows: {why}"))
+        out.append(Problem(file, None, col, f"showing 200 of {bad.height:,} rows: {why}"))
+
+
+def _has(mapping: Mapping, fld: str) -> bool:
+    return fld in mapping.columns or fld in mapping.constants
 
 
 def parse_deals(table: Table, mapping: Mapping, fmt: str) -> Batch:
@@ -88,9 +110,15 @@ def parse_deals(table: Table, mapping: Mapping, fmt: str) -> Batch:
         "close_date": "date",
         "is_won": "bool",
         "is_closed": "bool",
+        "team": "text",
     }
+    if mapping.date_order == "dmy":
+        kinds |= {"created_date": "date_dmy", "close_date": "date_dmy"}
     typed, problems = parse_columns(table.name, frame, kinds)
     problems += require(table.name, typed, ["source_id", "owner"])
+    if mapping.lines and not problems:  # order lines: one deal per order (issue #17)
+        typed, more = order_lines.combine(table.name, typed, mapping.columns)
+        problems += more
     typed = typed.with_columns(
         (pl.col("amount") * mapping.unit).alias("amount"),
         (pl.col("probability") * mapping.probability_scale / 100).alias("probability"),
@@ -106,11 +134,7 @@ def parse_deals(table: Table, mapping: Mapping, fmt: str) -> Batch:
           "is before the created date")  # fmt: skip
     _flag(problems, f, typed, (pl.col("status") == "won") & pl.col("close_date").is_null(),
           "close_date", "a won deal needs a close date")  # fmt: skip
-    dup = typed.filter(pl.col("source_id").is_duplicated() & pl.col("source_id").is_not_null())
-    problems += [
-        Problem(f, line, mapping.columns.get("source_id"), f"duplicate deal id {sid!r}")
-        for line, sid in zip(dup[LINE].head(200), dup["source_id"].head(200), strict=True)
-    ]
+    problems += duplicates(f, typed, "source_id", mapping.columns.get("source_id"), "deal id")
     batch.errors += problems
     if problems:
         return batch
@@ -137,6 +161,7 @@ def parse_deals(table: Table, mapping: Mapping, fmt: str) -> Batch:
         "close_date",
         pl.col(LINE),
         pl.lit(f).alias("__file"),
+        *([pl.col("team").alias("team_ref")] if _has(mapping, "team") else []),
     )
     batch.add("deals", deals)
     return batch

@@ -5,6 +5,7 @@ JSON file or the app's mapping step). People are resolved against the roster at 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -23,8 +24,15 @@ from squadboard.ingest import (
     quota_sheets,
     validate,
 )
-from squadboard.ingest.layouts import LAYOUTS
-from squadboard.ingest.mapping import Layout, Mapping
+from squadboard.ingest.layouts import LAYOUTS, is_documentation, is_documentation_name
+from squadboard.ingest.mapping import (
+    REQUIRED,
+    Layout,
+    Mapping,
+    overridden,
+    read_headerless,
+    shown,
+)
 from squadboard.ingest.reader import Table, Unreadable, read_bytes, too_big
 
 # Locales that write amounts as 1.234,50.
@@ -68,6 +76,8 @@ def _native(tables: list[Table], opts: Options) -> Batch:
 
 
 def _mapped(table: Table, mapping: Mapping, fmt: str, opts: Options) -> Batch:
+    if fmt != "mapped":  # a recognised layout: a mapping file given with it sets its options
+        mapping = overridden(mapping, opts.mapping)
     mapping = replace(mapping, decimal_comma=mapping.decimal_comma or opts.decimal_comma)
     if mapping.kind == "deals":
         return crm.parse_deals(table, mapping, fmt)
@@ -125,7 +135,7 @@ def _maven(tables: list[Table], opts: Options) -> Batch:
 
 def _quota_wide(tables: list[Table], opts: Options) -> Batch:
     batch = Batch(format="quota_sheet_wide")
-    mapping = Mapping("quotas", {}, decimal_comma=opts.decimal_comma)
+    mapping = overridden(Mapping("quotas", {}, decimal_comma=opts.decimal_comma), opts.mapping)
     for table in tables:
         batch.merge(quota_sheets.parse_wide(table, mapping))
     return batch
@@ -198,6 +208,46 @@ def expand(paths: list[str | Path]) -> list[Path]:
     return out
 
 
+def _read_headerless(files, fmt: str) -> tuple[list[Table], list[Problem]]:
+    """With a mapping that says `"header": false`: a file no format recognises from its first
+    row is read again without a header, its columns named by position."""
+    tables, problems = read_all(files)
+    data = dict(files)
+    out = []
+    for table in tables:
+        if fmt == "auto" and detect(table) is not None:
+            out.append(table)
+            continue
+        if table.name.lower().endswith((".xlsx", ".xlsm")):
+            problems.append(Problem(table.name, None, None, '"header": false is for delimited '
+                                    "text dumps (CSV, tab or pipe); give the workbook a header "
+                                    "row"))  # fmt: skip
+            continue
+        try:
+            out.append(read_headerless(table.name, data[table.name]))
+        except Unreadable as exc:
+            problems += exc.problems
+    return out, problems
+
+
+def _documentation_unread(problems: list[Problem], readable: int):
+    """An unreadable file named like documentation (README.txt) is skipped with a note when
+    the import has data files; (notes, problems left)."""
+    notes, left = [], []
+    for p in problems:
+        if readable and p.line is None and is_documentation_name(p.file):
+            notes.append(Problem(p.file, None, None, "skipped: documentation, not data"))
+        else:
+            left.append(p)
+    return notes, left
+
+
+def _looks_headerless(table: Table) -> bool:
+    """A first row of numbers and dates is data, not a header."""
+    data = re.compile(r"^[$€£]?-?[\d.,/: -]+$")
+    return sum(bool(data.match(shown(c))) for c in table.columns) >= max(2, len(table.columns) // 3)
+
+
 def read_all(files: list[tuple[str, bytes]]) -> tuple[list[Table], list[Problem]]:
     tables, problems = [], []
     for name, data in files:
@@ -206,6 +256,16 @@ def read_all(files: list[tuple[str, bytes]]) -> tuple[list[Table], list[Problem]
         except Unreadable as exc:
             problems += exc.problems
     return tables, problems
+
+
+def read_with(
+    files: list[tuple[str, bytes]], mapping: Mapping | None, fmt: str = "auto"
+) -> tuple[list[Table], list[Problem]]:
+    """The files read as tables: by their header row, or by position where the mapping says
+    `"header": false`."""
+    if mapping is not None and not mapping.header:
+        return _read_headerless(files, fmt)
+    return read_all(files)
 
 
 def load(
@@ -221,7 +281,7 @@ def load(
 
     With `con`, owners and split owners are resolved to rep ids (else they stay references).
     """
-    tables, problems = read_all(files)
+    tables, problems = read_with(files, mapping, fmt)
     return parse_read(files, tables, problems, fy_start_month, fmt, con=con, mapping=mapping,
                       locale=locale)  # fmt: skip
 
@@ -237,8 +297,10 @@ def parse_read(
     mapping: Mapping | None = None,
     locale: str | None = None,
 ) -> tuple[Batch, dict[str, str]]:
-    """`load` for files already read (read_all): the Import page reads each upload once."""
-    batch = Batch(format=fmt, files=[n for n, _ in files], errors=list(unreadable))
+    """`load` for files already read (read_all, or _read_headerless for a mapping with
+    `"header": false`): the Import page reads each upload once."""
+    notes, problems = _documentation_unread(list(unreadable), len(tables))
+    batch = Batch(format=fmt, files=[n for n, _ in files], errors=problems, warnings=notes)
     opts = Options(fy_start_month, decimal_comma(locale), mapping, number_format(locale))
     return parse_tables(tables, batch, fmt, opts, con)
 
@@ -252,17 +314,38 @@ def parse_tables(tables, batch, fmt, opts, con=None) -> tuple[Batch, dict[str, s
                     f"unknown format {fmt!r}; one of auto, mapped, {', '.join(FORMATS)}")
         )  # fmt: skip
         return batch, chosen
+    mapped = opts.mapping is not None and bool(opts.mapping.columns)
     for table in tables:
         found = fmt if fmt not in ("auto", "mapped") else None
         if fmt == "auto":
             found = detect(table)
-        if found is None and opts.mapping is not None:
+        if found is None and len(tables) > 1 and is_documentation(table):
+            batch.warnings.append(
+                Problem(table.name, None, None,
+                        "skipped: a data dictionary or readme (it describes fields, it holds "
+                        "no data)")
+            )  # fmt: skip
+            continue
+        if found is None and mapped:
             found = "mapped"
         if found is None:
+            labels = ", ".join(shown(c) for c in table.columns[:8])
+            hint = "; map its columns (--mapping FILE.json, or the Import page)"
+            if opts.mapping is not None and not mapped:
+                need = [f"field {f!r} is required" for f in REQUIRED[opts.mapping.kind]
+                        if f not in opts.mapping.constants]  # fmt: skip
+                hint = (
+                    "; the mapping names no columns, so it only sets options for recognised "
+                    "files; to map this one: " + "; ".join(need)
+                )
+            elif _looks_headerless(table):
+                hint = (
+                    "; the first row looks like data, not a header: for a file without a "
+                    'header row give a mapping with "header": false and columns by position'
+                )
             batch.errors.append(
                 Problem(table.name, table.header_line, None,
-                        "format not recognised from its header (" + ", ".join(table.columns[:8])
-                        + "); map its columns (--mapping FILE.json, or the Import page)")
+                        f"format not recognised from its header ({labels}){hint}")
             )  # fmt: skip
             continue
         chosen[table.name] = found

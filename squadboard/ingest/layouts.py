@@ -6,7 +6,10 @@ labels, API names and the internal property names. Order in `LAYOUTS` is detecti
 
 from __future__ import annotations
 
-from squadboard.ingest.mapping import Layout
+import re
+
+from squadboard.ingest.mapping import Layout, label_key
+from squadboard.ingest.reader import Table
 
 SALESFORCE_REPORT = Layout(
     "salesforce_report",
@@ -140,3 +143,26 @@ LAYOUTS = {
         HUBSPOT_OWNERS,
     )
 }
+
+# Files that sit beside the data in an export folder and describe it (issue #17): a data
+# dictionary or readme is skipped with a note instead of refusing the whole folder.
+DOC_NAME = re.compile(
+    r"(?i)^(read[ _-]?me|data[ _-]?dictionary|dictionary|codebook|metadata|schema|notes?|"
+    r"license|licence|field[ _-]?(list|descriptions?)|columns?)([ _.-].*)?\.\w+$"
+)
+FIELD_LABELS = {"field", "field name", "column", "column name", "variable", "attribute", "name"}
+MEANING_LABELS = {"description", "meaning", "definition", "notes", "comment", "explanation"}
+
+
+def is_documentation(table: Table) -> bool:
+    """A data dictionary or readme: named like one, or a header of the shape `Field,
+    Description` (at most a few columns) whose rows describe fields rather than hold data."""
+    if DOC_NAME.match(table.name):
+        return True
+    keys = {label_key(c) for c in table.columns}
+    return len(keys) <= 6 and bool(keys & FIELD_LABELS) and bool(keys & MEANING_LABELS)
+
+
+def is_documentation_name(name: str) -> bool:
+    """A file that cannot even be read as a table, but whose name says it is documentation."""
+    return bool(DOC_NAME.match(name)) or name.lower().endswith((".md", ".pdf", ".docx", ".rtf"))

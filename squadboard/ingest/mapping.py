@@ -8,16 +8,24 @@ HubSpot's `Date entered "Closed Won (Sales Pipeline)"` survives its embedded quo
 
 from __future__ import annotations
 
+import csv
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import duckdb
 import polars as pl
 
 from squadboard import db
 from squadboard.ingest import Problem
-from squadboard.ingest.reader import LINE, Table
+from squadboard.ingest.reader import (
+    LINE,
+    Table,
+    Unreadable,
+    decode,
+    read_csv_text,
+    sniff_delimiter,
+)
 
 # The fields a mapped file can fill, per kind of file, with what they mean (shown in the app).
 FIELDS: dict[str, dict[str, str]] = {
@@ -34,6 +42,8 @@ FIELDS: dict[str, dict[str, str]] = {
         "close_date": "close date",
         "is_won": "won flag (true/false)",
         "is_closed": "closed flag (true/false)",
+        "team": "the squad or territory named on the deal (credited to it under the "
+        "deal_team rule)",
     },
     "splits": {
         "deal": "the deal's id in the source system",
@@ -65,6 +75,10 @@ REQUIRED = {
 }
 
 
+DATE_ORDERS = ("mdy", "dmy")
+OWNER_IS = ("", "person", "squad_manager")
+
+
 def label_key(label: str) -> str:
     """How a header label is compared: lower case, letters, digits and % only."""
     return re.sub(r"[^a-z0-9%]+", " ", label.lower()).strip()
@@ -82,6 +96,12 @@ class Mapping:
     probability_scale: float = 1.0  # 100 when probabilities are fractions (0.6)
     percent_scale: float = 1.0  # 100 when split percentages are fractions (0.6)
     split_types: dict[str, str] = field(default_factory=dict)  # type id/label -> revenue/overlay
+    # Import shapes (issue #17).
+    lines: bool = False  # order/invoice lines: rows sharing a source_id are one deal
+    constants: dict[str, str] = field(default_factory=dict)  # field -> value the file lacks
+    header: bool = True  # false: no header row, columns are named by 1-based position
+    date_order: str = "mdy"  # how a slashed date reads: mdy (3/1/2026 = 1 March) or dmy
+    owner_is: str = ""  # quotas: "squad_manager" makes a manager's row their squad's base quota
 
     def problems(self) -> list[str]:
         out = []
@@ -92,10 +112,50 @@ class Mapping:
             for f in self.columns
             if f not in FIELDS[self.kind]
         ]
-        out += [f"field {f!r} is required" for f in REQUIRED[self.kind] if not self.columns.get(f)]
+        out += [
+            f"unknown field {f!r} in constants for {self.kind}"
+            for f in self.constants
+            if f not in FIELDS[self.kind]
+        ]
+        out += [
+            f"field {f!r} is both a column and a constant; keep one"
+            for f in self.constants
+            if self.columns.get(f)
+        ]
+        if self.columns:  # a mapping without columns only sets options for a recognised file
+            out += [
+                f"field {f!r} is required"
+                for f in REQUIRED[self.kind]
+                if not self.columns.get(f) and f not in self.constants
+            ]
+        if not self.header:
+            out += [
+                f"without a header row, name the column of {f!r} by its position (1, 2, ...), "
+                f"not {c!r}"
+                for f, c in self.columns.items()
+                if not re.fullmatch(r"[1-9][0-9]{0,3}", str(c).strip())
+            ]
+        for name in ("lines", "header", "decimal_comma"):
+            if not isinstance(getattr(self, name), bool):
+                out.append(f'"{name}" must be true or false')
+        out += [
+            f"constant for {f!r} must be text or a number"
+            for f, v in self.constants.items()
+            if isinstance(v, bool) or not isinstance(v, (str, int, float))
+        ]
+        if self.lines and self.kind != "deals":
+            out.append('"lines": true is for deal files (order or invoice lines)')
+        if self.date_order not in DATE_ORDERS:
+            out.append(f"date_order must be one of {', '.join(DATE_ORDERS)}")
+        if self.owner_is not in OWNER_IS:
+            out.append(f"owner_is must be one of {', '.join(o for o in OWNER_IS if o)}")
+        if self.owner_is and self.kind != "quotas":
+            out.append('"owner_is" is for quota sheets')
         if not re.fullmatch(r"[a-z][a-z0-9_]{0,30}", self.source):
             out.append("source must be a short lowercase name such as 'pipedrive'")
-        if self.unit <= 0:
+        if isinstance(self.unit, bool) or not isinstance(self.unit, (int, float)):
+            out.append('"unit" must be a number such as 1000')
+        elif self.unit <= 0:
             out.append("unit must be above 0")
         return out
 
@@ -109,8 +169,14 @@ class Mapping:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ValueError(f"not valid JSON ({exc})") from None
-        if not isinstance(data, dict) or not isinstance(data.get("columns"), dict):
+        if not isinstance(data, dict) or not isinstance(data.get("columns", {}), dict):
             raise ValueError('a mapping is a JSON object with "kind" and "columns"')
+        if "kind" not in data:
+            raise ValueError('a mapping names the "kind" of file: ' + ", ".join(FIELDS))
+        data.setdefault("columns", {})
+        for key in ("constants", "split_types"):
+            if not isinstance(data.get(key, {}), dict):
+                raise ValueError(f'"{key}" is a JSON object of field: value')
         known = set(cls.__dataclass_fields__)
         extra = set(data) - known
         if extra:
@@ -164,18 +230,43 @@ class Layout:
         )
 
 
+def overridden(found: Mapping, given: Mapping | None) -> Mapping:
+    """The mapping of a recognised layout with the options a mapping file sets for files of
+    its kind: unit, decimal comma, date order, owner_is, lines, constants, split types and
+    scales. Only options set away from their default override (columns never do)."""
+    if given is None or given.kind != found.kind:
+        return found
+    out = replace(
+        found, columns=dict(found.columns), constants={**found.constants, **given.constants}
+    )
+    out.split_types = {**found.split_types, **given.split_types}
+    defaults = Mapping(found.kind, {})
+    for option in ("unit", "decimal_comma", "date_order", "owner_is", "lines", "source",
+                   "probability_scale", "percent_scale"):  # fmt: skip
+        if getattr(given, option) != getattr(defaults, option):
+            setattr(out, option, getattr(given, option))
+    for fld in out.constants:
+        out.columns.pop(fld, None)
+    return out
+
+
 def select(table: Table, mapping: Mapping) -> tuple[pl.DataFrame, list[Problem]]:
-    """The table's mapped columns renamed to their fields (missing optional fields are null)."""
+    """The table's mapped columns renamed to their fields (missing optional fields are null);
+    a field the mapping sets as a constant holds that value on every row."""
     by_key = {label_key(c): c for c in table.columns}
     problems = []
     exprs = [pl.col(LINE)]
     for fld in FIELDS[mapping.kind]:
+        if fld in mapping.constants:
+            exprs.append(pl.lit(str(mapping.constants[fld]), pl.String).alias(fld))
+            continue
         label = mapping.columns.get(fld)
         header = by_key.get(label_key(label)) if label else None
         if label and header is None:
-            problems.append(
-                Problem(table.name, table.header_line, label, f"column for {fld} is missing")
-            )
+            why = f"column for {fld} is missing"
+            if not mapping.header:
+                why = f"the file has {len(table.columns)} columns; there is no column {label}"
+            problems.append(Problem(table.name, table.header_line, shown(label), why))
         if header is None and fld in REQUIRED[mapping.kind]:
             if not label:
                 problems.append(
@@ -186,6 +277,29 @@ def select(table: Table, mapping: Mapping) -> tuple[pl.DataFrame, list[Problem]]
     if problems:
         return pl.DataFrame(), problems
     return table.frame.select(exprs), []
+
+
+def shown(label: str) -> str:
+    """A header label as the person wrote it: the reader's suffix for a repeated header
+    (`Amount_duplicated_0`) is an internal name and never shown."""
+    return re.sub(r"_duplicated_\d+$", "", label)
+
+
+def read_headerless(name: str, data: bytes) -> Table:
+    """A delimited dump without a header row (a database export): its columns are named by
+    1-based position, "1", "2", ..., and each row keeps its true file line."""
+    text = decode(name, data)
+    first = next((ln for ln in text.split("\n") if ln.strip()), "")
+    sep = sniff_delimiter(text[:100_000])
+    width = max(
+        (len(row) for row in csv.reader(text.split("\n", 50)[:50], delimiter=sep)), default=1
+    )
+    if not first:
+        raise Unreadable(Problem(name, None, None, "the file is empty"))
+    header = sep.join(str(i) for i in range(1, width + 1))
+    table = read_csv_text(name, header + "\n" + text)
+    frame = table.frame.with_columns(pl.col(LINE) - 1)
+    return Table(name, frame, header_line=1)
 
 
 def guess(table: Table, kind: str, layouts: list[Layout]) -> dict[str, str]:

@@ -98,7 +98,11 @@ def lookup(
             why += f" [{row['len']} rows]"
         problems.append(Problem(row["__file"], row[LINE], ref, why))
     if grouped.height > 30:
-        problems.append(Problem(bad["__file"][0], None, ref, f"... {grouped.height - 30} more"))
+        problems.append(
+            Problem(
+                bad["__file"][0], None, ref, f"showing 30 of {grouped.height:,} unknown {noun}s"
+            )
+        )
     return ids, problems
 
 
@@ -109,6 +113,8 @@ def resolve(con: duckdb.DuckDBPyConnection, batch: Batch) -> None:
     directory = _directory(roster)
     users = _users(batch, directory)
     deals = batch.frames.get("deals")
+    if deals is not None and "team_ref" in deals.columns:
+        deals = batch.frames["deals"] = _deal_teams(cur, batch, deals)
     if deals is not None and "owner_ref" in deals.columns:
         ids, problems = lookup(deals, "owner_ref", directory, users, "owner")
         batch.errors += problems
@@ -144,6 +150,8 @@ def _quota_owners(cur, batch, quotas, directory, users) -> pl.DataFrame:
             "squad_id", keep="last"
         )
     squad_dir = _directory(squads.with_columns(pl.lit(None, pl.String).alias("email")), "squad_id")
+    if "__owner_is" in quotas.columns:
+        quotas = _manager_targets(cur, batch, quotas, directory, users)
     empty = users.clear()
     squad_ids, _ = lookup(quotas, "owner_ref", squad_dir, empty, "squad")
     rep_ids, _ = lookup(quotas, "owner_ref", directory, users, "person")
@@ -175,4 +183,73 @@ def _quota_owners(cur, batch, quotas, directory, users) -> pl.DataFrame:
         Problem(f, line, "owner", f"a second quota for {o!r} in the same period")
         for f, line, o in dup.select("__file", LINE, "owner_ref").tail(-1).head(30).iter_rows()
     ]
-    return out.drop("squad", "rep", "owner_ref", LINE, "__file")
+    return out.drop("squad", "rep", "owner_ref", LINE, "__file", "__owner_is", strict=False)
+
+
+# Import shapes (issue #17) --------------------------------------------------------------
+
+
+def _squads(cur: duckdb.DuckDBPyConnection, batch: Batch) -> pl.DataFrame:
+    """squad_id, name, manager_id of the stored squads and those in the same import."""
+    squads = cur.sql("select squad_id, name, manager_id from squads").pl()
+    if "squads" in batch.frames:
+        new = batch.frames["squads"].select("squad_id", "name", "manager_id")
+        squads = pl.concat([squads, new], how="vertical_relaxed").unique(
+            "squad_id", keep="last", maintain_order=True
+        )
+    return squads
+
+
+def _deal_teams(cur: duckdb.DuckDBPyConnection, batch: Batch, deals: pl.DataFrame):
+    """The squad named on each deal (its team or territory, by squad id or name) -> team_squad_id."""
+    squads = _squads(cur, batch).with_columns(pl.lit(None, pl.String).alias("email"))
+    ids, problems = lookup(deals, "team_ref", _directory(squads, "squad_id"),
+                           pl.DataFrame(schema={"ref": pl.String, "id": pl.String,
+                                                "who": pl.String}), "squad")  # fmt: skip
+    batch.errors += [
+        Problem(p.file, p.line, "team", p.reason.replace("to the roster", "as a squad"))
+        for p in problems
+    ]
+    return deals.with_columns(ids.alias("team_squad_id")).drop("team_ref")
+
+
+def _manager_targets(cur, batch: Batch, quotas: pl.DataFrame, directory, users) -> pl.DataFrame:
+    """Rows of a sheet whose owners are squad managers (`"owner_is": "squad_manager"`): each is
+    the base quota of the one squad its owner manages, not a personal target."""
+    rows = quotas.filter(pl.col("__owner_is") == "squad_manager")
+    if rows.is_empty():
+        return quotas
+    reps, problems = lookup(rows, "owner_ref", directory, users, "person")
+    batch.errors += problems
+    managed = (
+        _squads(cur, batch)
+        .drop_nulls("manager_id")
+        .group_by("manager_id")
+        .agg(pl.col("squad_id").sort().alias("squads"))
+    )
+    found = rows.with_columns(reps.alias("__rep")).join(
+        managed, left_on="__rep", right_on="manager_id", how="left"
+    )
+    count = pl.col("squads").list.len().fill_null(0)
+    for row in (
+        found.filter(pl.col("__rep").is_not_null() & (count != 1))
+        .unique("__rep", keep="first", maintain_order=True)
+        .head(30)
+        .iter_rows(named=True)
+    ):
+        squads = row["squads"] or []
+        why = (
+            f"{row['owner_ref']!r} manages no squad, so their row cannot be a squad's base "
+            "quota; set the squad's manager first"
+            if not squads
+            else f"{row['owner_ref']!r} manages {len(squads)} squads ({', '.join(squads)}); "
+            "give those squads' quotas by squad instead"
+        )
+        batch.errors.append(Problem(row["__file"], row[LINE], "owner", why))
+    squad = pl.when(count == 1).then(pl.col("squads").list.first())
+    found = found.with_columns(
+        pl.coalesce(squad, pl.col("owner_ref")).alias("owner_ref"),
+        pl.when(count == 1).then(pl.lit("squad_base")).otherwise(pl.col("kind")).alias("kind"),
+    ).drop("__rep", "squads")
+    others = quotas.filter(pl.col("__owner_is").fill_null("") != "squad_manager")
+    return pl.concat([others, found.select(quotas.columns)], how="vertical_relaxed")

@@ -19,7 +19,7 @@ from squadboard.ingest.reader import LINE, Table
 
 OWNER_LABELS = (
     "Owner", "Owner ID", "EmployeeID", "Employee ID", "Employee", "Rep", "Rep ID", "Sales Rep",
-    "Email", "Owner Email", "Squad", "Squad ID", "Team", "Name",
+    "Email", "Owner Email", "Squad", "Squad ID", "Team", "Name", "Manager", "Sales Manager",
 )  # fmt: skip
 LONG = Layout(
     "quota_sheet",
@@ -84,7 +84,7 @@ def _unit(table: Table, frame: pl.DataFrame, header: str | None) -> tuple[pl.Exp
     return pl.lit(1000.0 if thousands else 1.0), []
 
 
-def _finish(table: Table, rows: pl.DataFrame, batch: Batch) -> Batch:
+def _finish(table: Table, rows: pl.DataFrame, batch: Batch, owner_is: str = "") -> Batch:
     f = table.name
     bad = rows.filter(pl.col("amount") < 0)
     batch.errors += [Problem(f, line, "amount", "must not be negative") for line in bad[LINE]]
@@ -110,6 +110,7 @@ def _finish(table: Table, rows: pl.DataFrame, batch: Batch) -> Batch:
                 pl.col("amount").round(2),
                 LINE,
                 pl.lit(f).alias("__file"),
+                pl.lit(owner_is or None, pl.String).alias("__owner_is"),
             ),  # fmt: skip
         )
     return batch
@@ -124,6 +125,8 @@ def parse_long(table: Table, mapping: Mapping, fy_start_month: int) -> Batch:
     money = "money_eu" if mapping.decimal_comma else "money"
     typed, problems = parse_columns(table.name, frame, {"owner": "text", "amount": money})
     unit, unit_problems = _unit(table, typed, mapping.columns.get("amount"))
+    if mapping.unit != 1.0:  # a mapping's unit replaces what the sheet says of itself
+        unit, unit_problems = pl.lit(1.0), []
     batch.errors += problems + unit_problems
     spans: dict[str, periods.Period] = {}
     for label in typed["period"].drop_nulls().unique():
@@ -142,7 +145,7 @@ def parse_long(table: Table, mapping: Mapping, fy_start_month: int) -> Batch:
                                         return_dtype=pl.Date).alias("period_end"),
         pl.col("owner").alias("owner_ref"),
     )  # fmt: skip
-    return _finish(table, rows, batch)
+    return _finish(table, rows, batch, mapping.owner_is)
 
 
 def parse_wide(table: Table, mapping: Mapping | None = None) -> Batch:
@@ -155,6 +158,8 @@ def parse_wide(table: Table, mapping: Mapping | None = None) -> Batch:
     kinds = {c: "money_eu" if decimal_comma else "money" for c in months} | {year_col: "int"}
     typed, problems = parse_columns(table.name, table.frame, kinds)
     unit, unit_problems = _unit(table, typed, year_col)
+    if mapping is not None and mapping.unit != 1.0:  # the mapping's unit replaces the sheet's
+        unit, unit_problems = pl.lit(1.0), []
     batch.errors += problems + unit_problems
     bad = typed.filter(pl.col(year_col).is_null() | ~pl.col(year_col).is_between(1900, 2999))
     batch.errors += [
@@ -181,4 +186,5 @@ def parse_wide(table: Table, mapping: Mapping | None = None) -> Batch:
     )
     missing = rows.filter(pl.col("owner_ref").is_null())
     batch.errors += [Problem(table.name, line, owner_col, "is required") for line in missing[LINE]]
-    return _finish(table, rows.filter(pl.col("owner_ref").is_not_null()), batch)
+    owner_is = mapping.owner_is if mapping else ""
+    return _finish(table, rows.filter(pl.col("owner_ref").is_not_null()), batch, owner_is)
