@@ -22,6 +22,7 @@ from squadboard import charts, cli, db, plan
 from squadboard.ingest import ImportFailed, formats, units
 from squadboard.ingest import apply as ingest_apply
 from squadboard.ingest.mapping import Mapping
+from tests.conftest import ADMIN
 
 SHAPES = Path(__file__).resolve().parent / "fixtures" / "shapes"
 Q1 = {"period_start": "2026-01-01", "period_end": "2026-04-01", "as_of": "2026-03-31"}
@@ -305,7 +306,7 @@ def test_deal_team_credits_the_squad_on_the_deal_and_totals_stay_exact(org):
     assert by_rep_squad["south"][0] == Decimal("333.33")
     assert by_rep_squad["east"][0] == Decimal("0.00")
     reps_before = _reps(org)
-    plan.save(org, plan.Plan(squad_credit_rule="deal_team"), "test")
+    plan.save(org, plan.Plan(squad_credit_rule="deal_team"), ADMIN)
     by_team = _squads(org)
     assert by_team["east"][0] == Decimal("1333.34")  # T-1 1,000.01 + T-3 333.33
     assert by_team["north"][0] == Decimal("2000.02")
@@ -317,7 +318,7 @@ def test_deal_team_credits_the_squad_on_the_deal_and_totals_stay_exact(org):
     # The open deal's pipeline goes to East too.
     pipeline = org.execute("select squad_id from open_pipeline_credits").fetchall()
     assert pipeline == [("east",)]
-    plan.save(org, plan.Plan(), "test")
+    plan.save(org, plan.Plan(), ADMIN)
     assert _squads(org) == by_rep_squad
     _reimport_changes_nothing(org, "territory_deals.csv", mapping="territory_deals.json")
 
@@ -363,7 +364,7 @@ def test_a_repeated_header_is_shown_as_written(tmp_path):
     (tmp_path / "x.csv").write_text("Ref,Worth,Worth,When\nA,1,2,2026-01-01\n")
     batch, _ = formats.load_paths([tmp_path / "x.csv"])
     text = " ".join(str(p) for p in batch.errors)
-    assert "format not recognised" in text
+    assert "x.csv:1: Worth: the same header as column 2 ('Worth')" in text
     assert "_duplicated_" not in text
 
 
