@@ -7,11 +7,13 @@ from __future__ import annotations
 import os
 import re
 from datetime import date, timedelta
+from pathlib import Path
 
 import duckdb
 import polars as pl
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from squadboard import auth, db, demo, periods, plan
 from squadboard.exports import csv_file, excel_file, fingerprint
@@ -198,12 +200,23 @@ def _demo_viewer(roster: pl.DataFrame) -> Viewer:
 def who() -> Viewer:
     """The viewer app.py identified for this session (identified here if a page runs alone)."""
     found = st.session_state.get("viewer")
-    if PagesManager.uses_pages_directory and not isinstance(found, Viewer):
-        # The first request after a server start that names a page URL is served the
-        # pages/ folder's way (Streamlit's multipage v1), without app.py. Send it through
-        # app.py, which declares the navigation and so switches Streamlit to it for good.
-        st.switch_page("app.py")
+    if not isinstance(found, Viewer):
+        _one_navigation()
     return found if isinstance(found, Viewer) else viewer()
+
+
+def _one_navigation() -> None:
+    """Run every request through app.py's navigation, the first one after a server start too.
+
+    Until some script calls st.navigation, Streamlit serves a server's requests the pages/
+    folder's way (its multipage v1): the first request after a start that names a page URL
+    runs that page's file alone, without app.py, its viewer and its navigation. Switch
+    Streamlit to the declared navigation, as st.navigation itself does, and run the same
+    request again: same page (a page's identity is its URL path), same query string (the
+    deep link), same session (the demo viewer picked)."""
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
 
 
 def require_leader(who: Viewer) -> None:
@@ -401,3 +414,64 @@ def money(label: str, help: str | None = None):
 
 def pct(label: str, help: str | None = None):
     return st.column_config.NumberColumn(label, help=help, format="percent")
+
+
+# Pages and their URLs -------------------------------------------------------------------------
+
+HOME_URL = "(home)"  # reserved by the hidden page at "/"; no typed URL can name it
+
+
+def page_url(path: str) -> str:
+    """A page's one URL path, the same for every role: its file's name (pages/squads.py ->
+    squads, served at /squads)."""
+    return Path(path).stem
+
+
+def home_page(home: st.Page) -> st.Page:
+    """The page at "/": sends the viewer on to their home page (a rep's My squad, a leader's
+    Squads) at that page's own URL, keeping the link's query string (?period=...&squad=...)."""
+
+    def go_home() -> None:
+        st.switch_page(home, query_params=st.query_params.to_dict())
+
+    return st.Page(go_home, title=home.title, url_path=HOME_URL, default=True, visibility="hidden")
+
+
+def forbidden_page(title: str, url_path: str, audience: str) -> st.Page:
+    """What a viewer who may not open a page sees at its URL: that, in words, and why."""
+    who_may = {"leader": "sales leaders and admins", "admin": "admins"}.get(audience, audience)
+
+    def refuse() -> None:
+        st.title("Not available to you")
+        st.error(
+            f"{plain(title)} (/{plain(url_path)}) is for {who_may} only. Ask your leader if "
+            "you need access; the pages you can open are in the sidebar.",
+            icon=":material/block:",
+        )
+
+    return st.Page(refuse, title=title, url_path=url_path, visibility="hidden")
+
+
+def requested_page() -> str | None:
+    """The page name of the URL this run was asked for (/squads -> squads), if the browser
+    named one by its URL; None when it named the page otherwise (a click in the sidebar)."""
+    ctx = get_script_run_ctx()
+    return ctx.pages_manager.intended_page_name if ctx else None
+
+
+def unknown_page(known: set[str]) -> list[st.Page]:
+    """A page for a typed URL that names no page, saying so in words (instead of Streamlit's
+    "Page not found" dialog and a silent jump to the home page). [] for any other URL."""
+    name = requested_page()
+    if not name or name in known or not re.fullmatch(r"[\w.~-]{1,100}", name):
+        return []
+
+    def missing() -> None:
+        st.title("No such page")
+        st.error(
+            f"Squadboard has no page /{plain(name)}. Check the link, or pick a page in the "
+            "sidebar.",
+            icon=":material/link_off:",
+        )
+
+    return [st.Page(missing, title="No such page", url_path=name, visibility="hidden")]
