@@ -1,6 +1,7 @@
 """Import: upload CRM exports, quota sheets or templates; see the detected format, map the
 columns of an unknown file, read the validation report, then commit or undo (leaders only)."""
 
+import polars as pl
 import streamlit as st
 
 from squadboard import ui
@@ -83,12 +84,19 @@ if uploads:
         st.error(
             f"{len(problems)} problem(s) — nothing will be written. Fix the file and upload again."
         )
-        st.dataframe(
-            [
-                {"file": p.file, "line": p.line, "column": p.column, "reason": p.reason}
-                for p in problems
-            ],
-            hide_index=True,
+        ui.table(
+            pl.DataFrame(
+                [
+                    {"file": p.file, "line": p.line, "column": p.column, "reason": p.reason}
+                    for p in problems
+                ],
+                schema={
+                    "file": pl.String,
+                    "line": pl.Int64,
+                    "column": pl.String,
+                    "reason": pl.String,
+                },
+            )
         )
     else:
         counts = {t: f.height for t, f in batch.frames.items()}
@@ -119,4 +127,16 @@ history = ui.run("import_history")
 if history.is_empty():
     st.caption("Nothing imported yet.")
 else:
-    st.dataframe(history, hide_index=True, width="stretch")
+    ui.table(
+        history,
+        width="stretch",
+        column_config={
+            "import_id": "Import",
+            "imported_at": ui.moment("Imported"),
+            "actor": "By",
+            "rows_read": ui.count("Rows read"),
+            "rows_written": ui.count("Rows written"),
+            "undone_at": ui.moment("Undone"),
+            "undone_by": "Undone by",
+        },
+    )

@@ -15,7 +15,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from squadboard import auth, db, demo, periods, plan
+from squadboard import auth, db, demo, display, periods, plan
 from squadboard.exports import csv_file, excel_file, fingerprint
 
 LEADERS = auth.LEADERS
@@ -312,7 +312,7 @@ def pace_metric(where, label: str, pace: float | None, status: str | None) -> No
     """Pace as a metric with its status under it: green ahead, grey on track, red behind."""
     where.metric(
         label,
-        "–" if pace is None else f"{pace:.0%}",
+        display.percent(pace),
         status,
         _STATUS_COLOURS.get(status, "off"),
         delta_arrow="off",
@@ -342,20 +342,22 @@ def deals_behind(
     won, open_ = rows.filter(pl.col("kind") == "won"), rows.filter(pl.col("kind") == "open")
     with st.expander(
         f"Deals behind these figures: {won.height} won credits "
-        f"(${won['credited'].sum():,.0f}), {open_.height} open "
-        f"(${open_['weighted'].sum():,.0f} weighted)"
+        f"({display.cents(won['credited'].sum())}), {open_.height} open "
+        f"({display.cents(open_['weighted'].sum())} weighted)"
     ):
+        # In cents: the rows add up to the tiles' figures to the cent.
         config = {
-            "deal_amount": money("Deal amount"),
-            "split_pct": st.column_config.NumberColumn("Split %", format="%.2f"),
-            "credited": money("Credit"),
-            "weighted": money("Weighted", "credit × probability"),
+            "deal_amount": cents("Deal amount"),
+            "close_date": day("Close date"),
+            "split_pct": pct100("Split %"),
+            "credited": cents("Credit"),
+            "weighted": cents("Weighted", "credit × probability"),
             "probability": pct("Probability"),
         }
         for label, frame in (("won", won), ("open", open_)):
             st.markdown(f"**{'Won' if label == 'won' else 'Open pipeline'}**")
             shown = frame.select(_DRILL_COLUMNS[label])
-            st.dataframe(shown, hide_index=True, width="stretch", column_config=config)
+            table(shown, width="stretch", column_config=config)
             downloads(shown, f"{name}_{label}")
 
 
@@ -402,18 +404,25 @@ def downloads(frame: pl.DataFrame, name: str) -> None:
     )
 
 
+# Column formats: the rules of squadboard/display.py as Streamlit column configs. ui.table
+# shows a frame through them (and a dash for a missing value, which a grid cannot).
+
+
 def progress(label: str, help: str | None = None):
+    """A fraction as a bar with its whole percentage (0.456 -> 46%)."""
     return st.column_config.ProgressColumn(
-        label, help=help, format="percent", min_value=0, max_value=1
+        label, help=help, format="percent", step=0.01, min_value=0, max_value=1
     )
 
 
 def money(label: str, help: str | None = None):
-    return st.column_config.NumberColumn(label, help=help, format="dollar")
+    """Whole dollars: $12,346."""
+    return st.column_config.NumberColumn(label, help=help, format="dollar", step=1)
 
 
 def pct(label: str, help: str | None = None):
-    return st.column_config.NumberColumn(label, help=help, format="percent")
+    """A fraction as a whole percentage: 0.456 -> 46%."""
+    return st.column_config.NumberColumn(label, help=help, format="percent", step=0.01)
 
 
 # Pages and their URLs -------------------------------------------------------------------------
@@ -475,3 +484,121 @@ def unknown_page(known: set[str]) -> list[st.Page]:
         )
 
     return [st.Page(missing, title="No such page", url_path=name, visibility="hidden")]
+
+
+def cents(label: str, help: str | None = None):
+    """Dollars and cents, where figures must add up to the cent (drill-downs, pool shares)."""
+    return st.column_config.NumberColumn(label, help=help, format="dollar", step=0.01)
+
+
+def pct100(label: str, help: str | None = None):
+    """A percentage stored as 0-100 (a split, an overlay %), whole: 33.3 -> 33%."""
+    return st.column_config.NumberColumn(label, help=help, format="%.0f%%")
+
+
+def points(label: str, help: str | None = None):
+    """Percentage points, stored as 0-100 points, signed: +1.5 pts."""
+    return st.column_config.NumberColumn(label, help=help, format="%+.1f pts")
+
+
+def decimal(label: str, help: str | None = None, places: int = 1):
+    """A plain number with 1 (or 2) decimals: activity points, scores."""
+    return st.column_config.NumberColumn(label, help=help, format=f"%.{places}f")
+
+
+def ratio(label: str, help: str | None = None):
+    """A multiple: 2.5×."""
+    return st.column_config.NumberColumn(label, help=help, format="%.1f×")
+
+
+def count(label: str, help: str | None = None):
+    """A whole number with thousands separators."""
+    return st.column_config.NumberColumn(label, help=help, format="localized", step=1)
+
+
+def day(label: str, help: str | None = None):
+    """A date: 23 Nov 2026."""
+    return st.column_config.DateColumn(label, help=help, format="D MMM YYYY")
+
+
+def moment(label: str, help: str | None = None):
+    """A date and time to the minute: 23 Nov 2026, 10:05."""
+    return st.column_config.DatetimeColumn(label, help=help, format="D MMM YYYY, HH:mm")
+
+
+# (column type, format, step) of the configs above -> the display.py rule that writes them out.
+_KINDS = {
+    ("number", "dollar", 1): "money",
+    ("number", "dollar", 0.01): "cents",
+    ("number", "percent", 0.01): "percent",
+    ("number", "%.0f%%", None): "percent100",
+    ("number", "%+.1f pts", None): "points100",
+    ("number", "%.1f", None): "decimal",
+    ("number", "%.2f", None): "decimal2",
+    ("number", "%.1f×", None): "ratio",
+    ("number", "localized", 1): "count",
+    ("date", "D MMM YYYY", None): "day",
+    ("datetime", "D MMM YYYY, HH:mm", None): "moment",
+}
+
+
+def _auto_column(series: pl.Series, label: str):
+    """The config of a column a page did not format: its header in words, dates as dates."""
+    dtype = series.dtype
+    if isinstance(dtype, pl.Datetime):
+        return day(label) if display.at_midnight(series) else moment(label)
+    if dtype == pl.Date:
+        return day(label)
+    if dtype.is_integer():
+        return count(label)
+    if dtype.is_numeric():
+        return decimal(label, places=2)
+    return st.column_config.Column(label)
+
+
+def for_screen(frame: pl.DataFrame, columns: dict | None = None) -> tuple[pl.DataFrame, dict]:
+    """`frame` and its column configs as ui.table shows them.
+
+    `columns` maps a column to a config (ui.money(...), ...), a label (its header), or None
+    (hidden); any other column gets its name in words. A missing value shows as a dash: a
+    text column gets "–"; a number or date column with a missing value is written out by
+    display.py (the grid would draw "None"), right-aligned. Date-times at midnight are dates.
+    """
+    columns = columns or {}
+    shown, config = [], {}
+    for name in frame.columns:
+        series = frame[name]
+        if isinstance(series.dtype, pl.Decimal):
+            series = series.cast(pl.Float64)
+        given = columns.get(name, display.header(name))
+        if name in columns and given is None:
+            config[name] = None
+            shown.append(series)
+            continue
+        if isinstance(given, str):
+            given = _auto_column(series, given)
+            if isinstance(series.dtype, pl.Datetime) and display.at_midnight(series):
+                series = series.cast(pl.Date)
+        spec = given.get("type_config") or {}
+        kind = _KINDS.get((spec.get("type"), spec.get("format"), spec.get("step")))
+        if series.dtype == pl.String:
+            series = series.fill_null(display.DASH)
+        elif kind is not None and series.null_count():
+            series = display.as_text(series, kind)
+            given = st.column_config.TextColumn(
+                given.get("label"), help=given.get("help"), alignment="right"
+            )
+        elif series.dtype.is_float() and series.is_nan().any():
+            series = display.as_text(series.fill_nan(None), kind or "decimal2")
+            given = st.column_config.TextColumn(given.get("label"), alignment="right")
+        shown.append(series)
+        config[name] = given
+    return pl.DataFrame(shown), config
+
+
+def table(frame: pl.DataFrame, column_config: dict | None = None, **kwargs):
+    """st.dataframe through the one formatting layer (for_screen); no index column. Takes
+    st.dataframe's arguments: a page changes `st.dataframe(` to `ui.table(` and nothing else."""
+    shown, config = for_screen(frame, column_config)
+    kwargs.setdefault("hide_index", True)
+    return st.dataframe(shown, column_config=config, **kwargs)
