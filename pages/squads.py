@@ -11,7 +11,7 @@ viewer = ui.who()
 period = ui.period_picker()
 as_of = ui.as_of_for(period)
 squads = ui.run("squad_attainment", **period.params(as_of))
-picked = ui.squad_picker(squads, viewer.squad_id or (viewer.leads[0] if viewer.leads else None))
+picked = ui.squad_picker(squads, ui.default_squad(viewer))
 
 st.title(f"Squads · {period.label}")
 ui.demo_notice()

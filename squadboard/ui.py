@@ -186,6 +186,7 @@ def _demo_viewer(roster: pl.DataFrame) -> Viewer:
         ids,
         format_func=labels.get,
         key="viewer_id",
+        on_change=forget_selections,
         help="Demo mode: pick anyone in the roster to see their view.",
     )
     st.sidebar.warning(
@@ -195,6 +196,34 @@ def _demo_viewer(roster: pl.DataFrame) -> Viewer:
     )
     row = roster.filter(pl.col("rep_id") == st.session_state["viewer_id"]).row(0, named=True)
     return auth.viewer_from(row)
+
+
+# Selections that belong to whoever is looking (widget keys): a new viewer starts from the
+# defaults, not from the previous viewer's picks. A page with a per-viewer pick adds its key.
+VIEWER_SELECTIONS = [
+    "squad",  # default_squad
+    "rep",  # My squad, a leader's rep: themself, else their squads' first rep
+    "profile_rep",  # themself
+    "lb_squad",  # All squads
+    "kudos_to",
+    "kudos_deal",  # (no deal)
+    "kudos_message",
+    "pod_deal",
+    "claim_pick",
+    "claim_deal",
+    "claim_note",
+    "history_pick",
+    "what_if",  # 0
+    "goal",  # their own goal
+    "goal_period",
+]
+
+
+def forget_selections() -> None:
+    """The demo viewer changed: drop the previous viewer's picks and the link's squad."""
+    for key in VIEWER_SELECTIONS:
+        st.session_state.pop(key, None)
+    st.query_params.pop("squad", None)
 
 
 def who() -> Viewer:
@@ -269,8 +298,18 @@ def as_of_for(period: periods.Period) -> date:
     return min(today(), period.end - timedelta(days=1))
 
 
+def default_squad(viewer: Viewer) -> str | None:
+    """The squad a viewer starts on, on every page with a squad picker: their own squad, else
+    the first squad they lead, else (an admin) the first squad by name (squad_picker)."""
+    return viewer.squad_id or (viewer.leads[0] if viewer.leads else None)
+
+
 def squad_picker(squads: pl.DataFrame, default: str | None = None) -> str | None:
-    """Pick a squad (squad_id, squad rows); `?squad=falcons` in the URL selects and shares it."""
+    """Pick a squad (squad_id, squad rows); `?squad=falcons` in the URL selects and shares it.
+
+    Without a link or an earlier pick: `default` (ui.default_squad), else the first squad by
+    name, whatever order the rows come in, so that every page starts on the same squad."""
+    squads = squads.sort("squad")
     ids = squads["squad_id"].to_list()
     if not ids:
         return None
@@ -296,7 +335,7 @@ def admin_squad_picker(viewer: Viewer, as_of: date) -> str | None:
     if viewer.access != "admin":
         return None
     squads = run("roster", as_of=as_of).select("squad_id", "squad").drop_nulls().unique()
-    return squad_picker(squads.sort("squad"), default=viewer.squad_id)
+    return squad_picker(squads, default=default_squad(viewer))
 
 
 def select_squad(squad_id: str) -> None:
