@@ -89,32 +89,47 @@ CHOICES = {
     },
     "pool_rule": {"percent": "A percentage of the amount", "band": "A fixed amount by deal size"},
 }
+
+
+def _named(prefix: str) -> list[str]:
+    return [f.name for f in fields(plan.Plan) if f.name.startswith(prefix)]
+
+
+# (group, what it is for, [(sub-heading, fields)]): three fields to a row.
 GROUPS = [
     (
         "Payout",
         "The bonus estimate on My squad.",
-        ["team_weight", "personal_weight", "threshold", "accelerator", "cap", "target_bonus"],
+        [
+            ("", ["team_weight", "personal_weight", "threshold"]),
+            ("", ["accelerator", "cap", "target_bonus"]),
+        ],
     ),
-    ("Pace", "Periods and time elapsed.", ["fiscal_year_start_month", "pace_basis"]),
+    ("Pace", "Periods and time elapsed.", [("", ["fiscal_year_start_month", "pace_basis"])]),
     (
         "Contribution",
-        "Activity points, the contribution score, overlay claims and kudos.",
-        [f.name for f in fields(plan.Plan) if f.name.startswith("weight_")]
-        + [f.name for f in fields(plan.Plan) if f.name.startswith("contribution_")]
-        + [f.name for f in fields(plan.Plan) if f.name.startswith("overlay_pct_")]
-        + ["kudos_daily_limit"],
+        "The contribution boards, overlay claims and kudos.",
+        [
+            ("Activity points", _named("weight_")),
+            ("Contribution score: weight of each board", _named("contribution_")),
+            ("Standard overlay credit per claim role", _named("overlay_pct_")),
+            ("Kudos", ["kudos_daily_limit"]),
+        ],
     ),
     (
         "Pools",
         "Deal-pod bonus pools.",
-        ["pool_rule", "pool_percent", "pool_kudos_points", "pool_band_edges", "pool_band_amounts"],
+        [
+            ("", ["pool_rule", "pool_percent", "pool_kudos_points"]),
+            ("", ["pool_band_edges", "pool_band_amounts"]),
+        ],
     ),
-    ("Boards", "What the leaderboards show.", ["board_naming", "hide_bottom_n"]),
+    ("Boards", "What the leaderboards show.", [("", ["board_naming", "hide_bottom_n"])]),
 ]
-listed = {name for _, _, names in GROUPS for name in names}
+listed = {name for _, _, parts in GROUPS for _, names in parts for name in names}
 others = [f.name for f in fields(plan.Plan) if f.name not in listed]
 if others:  # settings added by other capabilities: shown and saved, in words
-    GROUPS.append(("Other settings", "", others))
+    GROUPS.append(("Other settings", "", [("", others)]))
 
 
 def field(name: str) -> object:
@@ -161,14 +176,17 @@ def field(name: str) -> object:
 
 values: dict[str, object] = {}
 with st.form("plan", border=False):
-    for title, about, names in GROUPS:
+    for title, about, parts in GROUPS:
         st.subheader(title)
         if about:
             st.caption(about)
-        for row in range(0, len(names), 3):  # three to a row
-            for column, name in zip(st.columns(3), names[row : row + 3], strict=False):
-                with column:
-                    values[name] = field(name)
+        for sub, names in parts:
+            if sub:
+                st.markdown(f"**{sub}**")
+            for row in range(0, len(names), 3):  # three to a row
+                for column, name in zip(st.columns(3), names[row : row + 3], strict=False):
+                    with column:
+                        values[name] = field(name)
     submitted = st.form_submit_button(
         "Save plan settings", icon=":material/save:", disabled=not editable
     )
