@@ -80,7 +80,7 @@ def squad_trend(
         fig.add_hline(
             y=float(quota),
             line_color="#1565c0",
-            annotation_text=f"base quota {float(quota):,.0f}",
+            annotation_text=f"base quota ${float(quota):,.0f}",
             annotation_position="top left",
         )
     credited = [float(v) for v in done["credited_cum"].to_list()]

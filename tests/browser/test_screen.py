@@ -73,7 +73,8 @@ CASES = [
 def test_every_page_at_its_url_for_every_role(signed_in, role, row):
     """Each page's one URL, typed, whoever's home page it is; words if it is not theirs."""
     _section, file, title, _icon, audience = row
-    visit = signed_in(PEOPLE[role]).open(url_path(file) + "?period=2026-Q4")
+    # Each page's deep link: its URL with a period that is not the default one.
+    visit = signed_in(PEOPLE[role]).open(url_path(file) + "?period=2026-Q3")
     name = f"{url_path(file).strip('/')}-{role}"
     problems = _problems(visit)
     _screenshots(visit, name)
@@ -82,6 +83,9 @@ def test_every_page_at_its_url_for_every_role(signed_in, role, row):
     if _allowed(role, audience):
         assert "Not available to you" not in heading, f"{title} refused to a {role}"
         assert visit.page.url.split("?")[0].endswith(url_path(file)), visit.page.url
+        period = visit.page.get_by_role("combobox", name="Period")
+        if period.count():  # a page with the period picker follows the link's period
+            assert period.input_value() == "2026-Q3", f"{title}: {period.input_value()}"
     else:
         assert heading == "Not available to you"
         assert f"{title} (/{url_path(file).strip('/')}) is for" in visit.text()
