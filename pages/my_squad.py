@@ -78,7 +78,9 @@ stretch = f"of {_money(me['stretch_target'])} stretch"
 cols[0].metric("Credited", _money(me["credited"]), stretch, "off", delta_arrow="off")
 cols[1].metric("Attainment", _pct(me["attainment"]), help="credited ÷ stretch target")
 ui.pace_metric(cols[2], "Pace", me["pace"], me["status"])
-cols[3].metric("Place in squad", f"{place[0]} of {place[1]}" if place else "–", help="by credited")
+cols[3].metric(
+    "Place in squad", f"{place[0]} of {place[1]}" if place else display.DASH, help="by credited"
+)
 if me["stretch_target"] is None:
     st.info(
         f"No stretch target for {period.label}: attainment and the personal payout part wait for one."
@@ -111,7 +113,7 @@ def _delta(after, before):
 
 
 def _shown(value):
-    return "–" if extra is None else value
+    return display.DASH if extra is None else value
 
 
 cols[0].metric(

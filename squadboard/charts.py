@@ -5,6 +5,8 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
+from squadboard import display
+
 STATUS_COLOURS = {"ahead": "#2e7d32", "on track": "#f9a825", "behind": "#c62828", None: "#9e9e9e"}
 
 
@@ -30,7 +32,7 @@ def attainment_bars(
             y=rows["squad"].to_list(),
             orientation="h",
             marker_color=[STATUS_COLOURS.get(s, "#9e9e9e") for s in rows["status"].to_list()],
-            text=[f"{a:.0%}" for a in rows["attainment"].to_list()],
+            text=[display.percent(a) for a in rows["attainment"].to_list()],
             textposition="outside",
             cliponaxis=False,
             customdata=rows.select("credited", "quota").rows(),
@@ -42,7 +44,7 @@ def attainment_bars(
             x=elapsed,
             line_dash="dash",
             line_color="#555",
-            annotation_text=f"time elapsed {elapsed:.0%}",
+            annotation_text=f"time elapsed {display.percent(elapsed)}",
             annotation_position="top",
         )
     # Room on the right of the longest bar for its label, inside the plot: on a phone the
@@ -80,7 +82,7 @@ def squad_trend(
         fig.add_hline(
             y=float(quota),
             line_color="#1565c0",
-            annotation_text=f"base quota ${float(quota):,.0f}",
+            annotation_text=f"base quota {display.money(quota)}",
             annotation_position="top left",
         )
     credited = [float(v) for v in done["credited_cum"].to_list()]
