@@ -11,7 +11,8 @@ viewer = ui.viewer()
 st.session_state["viewer"] = viewer
 
 # Every page: (section, file, title, icon, who may open it: "all" or "leader" = leaders and
-# admins). Pages that write check the role again themselves.
+# admins). Pages that write check the role again themselves. A page's URL is its file's name
+# (pages/squads.py -> /squads), the same for every role (ui.page_url).
 PAGES = [
     ("Attainment", "pages/my_squad.py", "My squad", ":material/home:", "all"),
     ("Attainment", "pages/squads.py", "Squads", ":material/leaderboard:", "all"),
@@ -25,13 +26,25 @@ PAGES = [
     ("Data", "pages/settings.py", "Plan settings", ":material/tune:", "leader"),
 ]
 
-# A rep's home is their own squad; a leader's is every squad side by side.
+# Every page has one URL, the same for every role: its file's name (/squads, /my_squad...). No
+# page is Streamlit's default page, which is served at "/" only (so /squads would be "Page not
+# found" for whoever has Squads as home): "/" is a hidden page that sends each viewer on to
+# their home, with the link's ?period=...&squad=... kept.
 home = "pages/squads.py" if viewer.is_leader else "pages/my_squad.py"
 sections: dict[str, list] = {}
+hidden: list = []
 for section, path, title, icon, audience in PAGES:
     if audience == "all" or viewer.is_leader:
-        sections.setdefault(section, []).append(
-            st.Page(path, title=title, icon=icon, default=path == home)
-        )
+        page = st.Page(path, title=title, icon=icon, url_path=ui.page_url(path))
+        sections.setdefault(section, []).append(page)
+        if path == home:
+            home_page = page
+    else:
+        # A page this viewer may not open: its URL says so in words.
+        hidden.append(ui.forbidden_page(title, ui.page_url(path), audience))
+known = {ui.page_url(row[1]) for row in PAGES}
+hidden.append(ui.home_page(home_page))
+hidden.extend(ui.unknown_page(known))  # a typed URL of no page: said in words
+sections[next(iter(sections))].extend(hidden)
 
 st.navigation(sections).run()

@@ -33,9 +33,9 @@ else:
 COLUMNS = ["deal", "rep", "deal_role", "percent", "overlay_amount", "status", "claimed_at"]
 CONFIG = {
     "deal_role": "Role",
-    "percent": st.column_config.NumberColumn("Overlay %", format="%.1f"),
+    "percent": ui.pct100("Overlay %"),
     "overlay_amount": ui.money("Overlay credit"),
-    "claimed_at": st.column_config.DatetimeColumn("Filed", format="D MMM YYYY"),
+    "claimed_at": ui.day("Filed"),
     "ae": "Deal AE",
     "manager": "AE's manager",
     "rejected_reason": "Reason",
@@ -91,7 +91,7 @@ st.subheader(f"Waiting for you ({waiting.height})")
 if waiting.is_empty():
     st.caption("Nothing to confirm.")
 else:
-    st.dataframe(waiting.select(*COLUMNS, "note"), hide_index=True, column_config=CONFIG)
+    ui.table(waiting.select(*COLUMNS, "note"), column_config=CONFIG)
     labels = {
         r["credit_id"]: f"{r['rep']} · {r['deal_role']} on {r['deal']}"
         for r in waiting.iter_rows(named=True)
@@ -133,19 +133,13 @@ else:
 
 mine = all_claims.filter(pl.col("rep_id") == viewer.rep_id)
 st.subheader(f"My claims ({mine.height})")
-st.dataframe(
-    mine.select(*COLUMNS, "ae", "manager", "rejected_reason"), hide_index=True, column_config=CONFIG
-)
+ui.table(mine.select(*COLUMNS, "ae", "manager", "rejected_reason"), column_config=CONFIG)
 
 theirs = all_claims.filter(
     (pl.col("ae_id") == viewer.rep_id) | (pl.col("manager_id") == viewer.rep_id)
 )
 st.subheader(f"Claims on my deals and squads ({theirs.height})")
-st.dataframe(
-    theirs.select(*COLUMNS, "ae", "manager", "rejected_reason"),
-    hide_index=True,
-    column_config=CONFIG,
-)
+ui.table(theirs.select(*COLUMNS, "ae", "manager", "rejected_reason"), column_config=CONFIG)
 
 related = pl.concat([mine, theirs]).unique("credit_id", maintain_order=True)
 if related.height:
@@ -155,9 +149,9 @@ if related.height:
     }
     with st.expander("History of a claim"):
         pick = st.selectbox("Claim", list(labels), format_func=labels.get, key="history_pick")
-        st.dataframe(
+        ui.table(
             ui.run("claim_history", credit_id=pick).select(
                 "at_time", "actor_name", "action", "detail"
             ),
-            hide_index=True,
+            column_config={"at_time": ui.moment("When"), "actor_name": "By"},
         )

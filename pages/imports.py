@@ -1,6 +1,7 @@
 """Import: upload CRM exports, quota sheets or templates; see the detected format, map the
 columns of an unknown file, read the validation report, then commit or undo (leaders only)."""
 
+import polars as pl
 import streamlit as st
 
 from squadboard import ui
@@ -187,18 +188,23 @@ if uploads:
             else f"{len(problems)} problem(s)"
         )
         st.error(f"{count} — nothing will be written. Fix the file and upload again.")
-        st.dataframe(
-            [
-                {"file": p.file, "line": p.line, "column": p.column or "–", "reason": p.reason}
-                for p in shown
-            ],
-            hide_index=True,
+        ui.table(
+            pl.DataFrame(
+                [
+                    {"file": p.file, "line": p.line, "column": p.column, "reason": p.reason}
+                    for p in shown
+                ],
+                schema={
+                    "file": pl.String,
+                    "line": pl.Int64,
+                    "column": pl.String,
+                    "reason": pl.String,
+                },
+            ),
             width="stretch",
             column_config={
-                "file": "File",
-                "line": st.column_config.Column("Line", width="small"),
+                "line": st.column_config.NumberColumn("Line", width="small"),
                 "column": st.column_config.Column("Column", width="small"),
-                "reason": "Reason",
             },
         )
     else:
@@ -242,4 +248,16 @@ history = ui.run("import_history")
 if history.is_empty():
     st.caption("Nothing imported yet.")
 else:
-    st.dataframe(history, hide_index=True, width="stretch")
+    ui.table(
+        history,
+        width="stretch",
+        column_config={
+            "import_id": "Import",
+            "imported_at": ui.moment("Imported"),
+            "actor": "By",
+            "rows_read": ui.count("Rows read"),
+            "rows_written": ui.count("Rows written"),
+            "undone_at": ui.moment("Undone"),
+            "undone_by": "Undone by",
+        },
+    )

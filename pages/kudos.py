@@ -32,6 +32,10 @@ given_today = ui.run("kudos_feed", period_start=today, period_end=today + timede
 left_today = max(plan.kudos_daily_limit - given_today.height, 0)
 
 
+# "(no deal)" is a choice of its own: a None value would show the box as "Choose an option".
+NO_DEAL = ""
+
+
 def give() -> None:
     """Runs once per click, before the page: the widgets are cleared only on success."""
     state = st.session_state
@@ -42,7 +46,7 @@ def give() -> None:
             state["kudos_to"],
             state["kudos_category"],
             state["kudos_message"],
-            state["kudos_deal"],
+            state["kudos_deal"] or None,
             ui.current_plan(),
             contribution.stamp(ui.today()),
         )
@@ -51,7 +55,7 @@ def give() -> None:
         return
     state["kudos_result"] = ("success", f"Kudos sent to {names.get(state['kudos_to'])}.")
     state["kudos_message"] = ""
-    state["kudos_deal"] = None
+    state["kudos_deal"] = NO_DEAL  # back to "(no deal)", the box's first choice
 
 
 with st.container(border=True):
@@ -62,8 +66,8 @@ with st.container(border=True):
     st.text_area("Message", max_chars=kudos.MAX_MESSAGE, key="kudos_message")
     st.selectbox(
         "Deal (optional; counts as peer validation in the deal's pool)",
-        [None, *deal_names],
-        format_func=lambda d: "(no deal)" if d is None else deal_names[d],
+        [NO_DEAL, *deal_names],
+        format_func=lambda d: deal_names.get(d, "(no deal)"),
         key="kudos_deal",
     )
     st.button("Give kudos", key="give_kudos", on_click=give, type="primary")
@@ -80,9 +84,8 @@ top = visibility.hide_names(  # board naming holds here too (the feed below is p
 if top.is_empty():
     st.caption("No kudos this month yet.")
 else:
-    st.dataframe(
+    ui.table(
         top.select("rank", "rep", "kudos", "top_category").head(5),
-        hide_index=True,
         column_config={"top_category": "Thanked most for"},
     )
 
@@ -90,12 +93,11 @@ st.subheader(f"Team feed · {period.label}")
 feed = ui.run("kudos_feed", **period.params()).select(
     "given_at", "from_name", "to_name", "category", "message", "deal"
 )
-st.dataframe(
+ui.table(
     feed,
-    hide_index=True,
     width="stretch",
     column_config={
-        "given_at": st.column_config.DatetimeColumn("When", format="D MMM, HH:mm"),
+        "given_at": ui.moment("When"),
         "from_name": "From",
         "to_name": "To",
         "message": st.column_config.TextColumn("Message", width="large"),

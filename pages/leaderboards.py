@@ -53,9 +53,9 @@ st.caption(f"**{title}**: {meaning}. {naming}")
 value_column = {
     "money": ui.money(title),
     "percent": ui.pct(title),
-    "points": st.column_config.NumberColumn(title, format="%+.1f pp"),
-    "count": st.column_config.NumberColumn(title, format="%d"),
-    "score": st.column_config.NumberColumn(title, format="%.1f"),
+    "points": ui.points(title),
+    "count": ui.count(title),
+    "score": ui.decimal(title),
 }[kind]
 table = shown.select("rank", "rep", "squad", "value")
 if kind == "points":
@@ -66,19 +66,15 @@ with left:
     if table.is_empty():
         st.info("Nobody is on this board for the period yet.")
     else:
-        st.dataframe(
+        ui.table(
             table,
-            hide_index=True,
             width="stretch",
             column_config={"rank": "Rank", "rep": "Rep", "squad": "Squad", "value": value_column},
         )
-        fmt = {"money": "$,.0f", "percent": ".0%", "points": "+.1f", "count": ",d"}
-        st.plotly_chart(
-            charts.board_bars(table.with_columns(you=shown["you"]), fmt.get(kind, ",.1f"))
-        )
+        st.plotly_chart(charts.board_bars(table.with_columns(you=shown["you"]), kind))
 with right:
     st.markdown("**Contribution weights**")
-    st.dataframe(
+    ui.table(
         pl.DataFrame(
             {
                 "board": [contribution.BOARDS[m][0] for m in contribution.CONTRIBUTION_PARTS],
@@ -87,19 +83,17 @@ with right:
                 ],
             }
         ),
-        hide_index=True,
         column_config={"board": "Board", "weight": ui.pct("Weight")},
     )
     st.markdown("**Activity points**")
-    st.dataframe(
+    ui.table(
         pl.DataFrame(
             {
                 "activity": [k.replace("_", " ") for k in contribution.ACTIVITY_KINDS],
                 "points": [getattr(plan, f"weight_{k}") for k in contribution.ACTIVITY_KINDS],
             }
         ),
-        hide_index=True,
-        column_config={"activity": "Activity", "points": "Points"},
+        column_config={"activity": "Activity", "points": ui.decimal("Points")},
     )
 ui.downloads(table, f"leaderboard_{metric}_{period.label}")
 
@@ -112,9 +106,8 @@ mine = contribution.standing(
 if mine.is_empty():
     st.caption("You are not on the boards for this period (boards rank squad members).")
 else:
-    st.dataframe(
+    ui.table(
         mine,
-        hide_index=True,
         width="stretch",
         column_config={"board": "Board", "rank": "Your rank", "of": "Of", "value": "Your value"},
     )

@@ -8,7 +8,7 @@ also those of their squads' people; an admin everyone's (Viewer.may_see_payout_o
 import polars as pl
 import streamlit as st
 
-from squadboard import ui, visibility
+from squadboard import display, ui, visibility
 
 viewer = ui.who()
 period = ui.period_picker()
@@ -17,9 +17,14 @@ plan = ui.current_plan()
 st.title(f"Deal pods · {period.label}")
 ui.demo_notice()
 if plan.pool_rule == "percent":
-    rule = f"{plan.pool_percent:g} % of the won amount"
+    rule = f"{plan.pool_percent:g}% of the won amount"
 else:
-    rule = f"a fixed amount by deal size: bands from {plan.pool_band_edges}, amounts {plan.pool_band_amounts}"
+    edges = [display.money(float(x)) for x in plan.pool_band_edges.split(",") if x.strip()]
+    amounts = [display.money(float(x)) for x in plan.pool_band_amounts.split(",") if x.strip()]
+    starts = ["$0", *edges]
+    rule = "a fixed amount by deal size: " + ", ".join(
+        f"{amount} from {start}" for start, amount in zip(starts, amounts, strict=False)
+    )
 st.caption(
     f"Pool per won deal: {rule}. Divided among the pod (owner, revenue splits, confirmed "
     f"overlays) by points on the deal: call {plan.weight_call:g}, email {plan.weight_email:g}, "
@@ -65,30 +70,30 @@ deals = (
     .agg(members=pl.len(), points=pl.col("pod_points").first())
     .sort("close_date", "deal_id", descending=[True, False])
 )
-st.subheader(f"Pools ({deals.height} deals, ${float(deals['pool'].sum()):,.2f})")
-st.dataframe(
+# Pool money in cents: every deal's shares add up to its pool exactly.
+st.subheader(f"Pools ({deals.height} deals, {display.cents(deals['pool'].sum())})")
+ui.table(
     deals.drop("deal_id"),
-    hide_index=True,
     width="stretch",
     column_config={
         "deal": "Deal",
-        "close_date": st.column_config.DateColumn("Closed", format="D MMM YYYY"),
+        "close_date": ui.day("Closed"),
         "deal_amount": ui.money("Deal amount"),
-        "pool": ui.money("Pool"),
+        "pool": ui.cents("Pool"),
         "members": "Pod members",
-        "points": st.column_config.NumberColumn("Points", format="%.1f"),
+        "points": ui.decimal("Points"),
     },
 )
 
 labels = {
-    r["deal_id"]: f"{r['deal']} · pool ${float(r['pool']):,.2f}"
+    r["deal_id"]: f"{r['deal']} · pool {display.cents(r['pool'])}"
     for r in deals.iter_rows(named=True)
 }
 pick = st.selectbox("Deal", list(labels), format_func=labels.get, key="pod_deal")
 pod = pods.filter(pl.col("deal_id") == pick)
 total = float(pod["pod_points"][0])
 st.markdown(f"**The arithmetic** · {ui.plain(pod['deal'][0])}")
-st.dataframe(
+ui.table(
     pod.select(
         "rep",
         "pod_role",
@@ -100,26 +105,25 @@ st.dataframe(
         "share",
         "amount",
     ),
-    hide_index=True,
     width="stretch",
     column_config={
         "rep": "Rep",
         "pod_role": "On the pod as",
         "activities": "Activities",
         "kudos": "Kudos on the deal",
-        "activity_points": st.column_config.NumberColumn("Activity points", format="%.1f"),
-        "kudos_points": st.column_config.NumberColumn("Kudos points", format="%.1f"),
-        "points": st.column_config.NumberColumn("Points", format="%.1f"),
+        "activity_points": ui.decimal("Activity points"),
+        "kudos_points": ui.decimal("Kudos points"),
+        "points": ui.decimal("Points"),
         "share": ui.pct("Share", "member's points ÷ the pod's points"),
-        "amount": ui.money("Amount", "pool × share, in whole cents"),
+        "amount": ui.cents("Amount", "pool × share, in whole cents"),
     },
 )
 pool = float(pod["pool"][0])
 st.caption(
-    f"Each member: pool ${pool:,.2f} × their points ÷ {total:g} pod points, rounded down to "
-    "the cent; the cents left over go one each to the largest remainders."
+    f"Each member: pool {display.cents(pool)} × their points ÷ {total:g} pod points, rounded "
+    "down to the cent; the cents left over go one each to the largest remainders."
     if total
-    else f"Nobody has points on this deal: the pool ${pool:,.2f} is split equally."
+    else f"Nobody has points on this deal: the pool {display.cents(pool)} is split equally."
 )
 if not pod["visible"].all():
     st.caption(
@@ -134,14 +138,13 @@ by_rep = (
     .sort("amount", descending=True)
 )
 st.subheader("Per rep")
-st.dataframe(
+ui.table(
     by_rep,
-    hide_index=True,
     column_config={
         "rep": "Rep",
         "deals": "Deals",
-        "points": st.column_config.NumberColumn("Points", format="%.1f"),
-        "amount": ui.money("Pool shares"),
+        "points": ui.decimal("Points"),
+        "amount": ui.cents("Pool shares"),
     },
 )
 ui.downloads(

@@ -7,7 +7,7 @@ A rep sees their own profile; leaders and admins pick anyone.
 import polars as pl
 import streamlit as st
 
-from squadboard import ui, visibility
+from squadboard import display, ui, visibility
 
 viewer = ui.who()
 period = ui.period_picker()
@@ -31,14 +31,13 @@ kudos = ui.run("rep_kudos_by_category", rep_id=rep_id, **period.params())
 
 a, b, c, d = st.columns(4)
 a.metric("Deals helped on", helped.height)
-b.metric("Overlay credit confirmed", f"${float(helped['overlay_confirmed'].sum()):,.0f}")
+b.metric("Overlay credit confirmed", display.money(helped["overlay_confirmed"].sum()))
 c.metric("Kudos received", int(kudos["received"].sum()))
 d.metric("Kudos given", int(kudos["given"].sum()))
 
 st.subheader("Kudos by category")
-st.dataframe(
+ui.table(
     kudos,
-    hide_index=True,
     column_config={"category": "Category", "received": "Received", "given": "Given"},
 )
 
@@ -46,13 +45,12 @@ st.subheader("Deals helped on")
 if helped.is_empty():
     st.caption("No help on other people's deals recorded in this period.")
 else:
-    st.dataframe(
+    ui.table(
         helped.drop("deal_id"),
-        hide_index=True,
         width="stretch",
         column_config={
             "amount": ui.money("Deal amount"),
-            "revenue_pct": st.column_config.NumberColumn("Revenue split %", format="%.0f"),
+            "revenue_pct": ui.pct100("Revenue split %"),
             "overlay_role": "Overlay role",
             "overlay_status": "Claim",
             "overlay_confirmed": ui.money("Overlay confirmed"),

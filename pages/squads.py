@@ -5,31 +5,32 @@ from datetime import timedelta
 import polars as pl
 import streamlit as st
 
-from squadboard import charts, metrics, ui, visibility
+from squadboard import charts, display, metrics, ui, visibility
 
 viewer = ui.who()
 period = ui.period_picker()
 as_of = ui.as_of_for(period)
 squads = ui.run("squad_attainment", **period.params(as_of))
-picked = ui.squad_picker(squads, viewer.squad_id or (viewer.leads[0] if viewer.leads else None))
+picked = ui.squad_picker(squads, ui.default_squad(viewer))
 
 st.title(f"Squads · {period.label}")
 ui.demo_notice()
 elapsed = metrics.elapsed(period, as_of, ui.current_plan().pace_basis)
 st.caption(
-    f"{period.start:%-d %b %Y} – {(period.end - timedelta(days=1)):%-d %b %Y} · "
-    f"as of {as_of:%-d %b %Y} · {elapsed:.0%} of the period elapsed · "
+    f"{display.day(period.start)} – {display.day(period.end - timedelta(days=1))} · "
+    f"as of {display.day(as_of)} · {display.percent(elapsed)} of the period elapsed · "
     "click a row for the squad's detail"
 )
 
+# Squad, attainment and status first: on a phone they are what shows without scrolling.
 table = squads.select(
     "squad",
-    "quota",
-    "credited",
     "attainment",
-    "expected_to_date",
-    "pace",
     "status",
+    "pace",
+    "credited",
+    "quota",
+    "expected_to_date",
     "forecast",
     "needed_per_week",
 )
@@ -41,9 +42,8 @@ def _open_clicked_squad() -> None:
         ui.select_squad(squads["squad_id"][rows[0]])
 
 
-st.dataframe(
+ui.table(
     table,
-    hide_index=True,
     width="stretch",
     key="squads_table",
     on_select=_open_clicked_squad,
@@ -78,18 +78,15 @@ if picked is None:
 row = squads.filter(pl.col("squad_id") == picked).row(0, named=True)
 st.header(f"{ui.plain(row['squad'])} · detail")
 cols = st.columns(5)
-cols[0].metric("Credited", f"${float(row['credited']):,.0f}")
+cols[0].metric("Credited", display.money(row["credited"]))
 cols[1].metric(
     "Attainment",
-    "no quota" if row["attainment"] is None else f"{row['attainment']:.0%}",
+    "no quota" if row["attainment"] is None else display.percent(row["attainment"]),
     help="credited ÷ base quota",
 )
 ui.pace_metric(cols[2], "Pace", row["pace"], row["status"])
-cols[3].metric("Forecast", f"${float(row['forecast']):,.0f}")
-cols[4].metric(
-    "Needed / week",
-    "–" if row["needed_per_week"] is None else f"${float(row['needed_per_week']):,.0f}",
-)
+cols[3].metric("Forecast", display.money(row["forecast"]))
+cols[4].metric("Needed / week", display.money(row["needed_per_week"]))
 trend = ui.run(
     "squad_trend", period_start=period.start, period_end=period.end, squad_id=picked, as_of=as_of
 )
@@ -99,11 +96,10 @@ members = ui.run("rep_attainment", **period.params(as_of)).filter(pl.col("squad_
 naming = ui.current_plan().board_naming
 members = visibility.hide_names(members, viewer, naming)  # board naming holds here too
 st.subheader("Members")
-st.dataframe(
+ui.table(
     metrics.mark_managers(members).select(
-        "rep", "stretch_target", "credited", "attainment", "pace", "status"
+        "rep", "attainment", "status", "pace", "credited", "stretch_target"
     ),
-    hide_index=True,
     width="stretch",
     column_config={
         "rep": "Rep",
@@ -124,13 +120,12 @@ if not movement.is_empty():
     day, before = movement["snapshot_date"][0], movement["before_date"][0]
     st.subheader("Pipeline movement")
     st.caption(
-        f"Open pipeline in the snapshot of {day:%d %b %Y}"
-        + (f" against the one of {before:%d %b %Y}" if before else " (the first snapshot)")
+        f"Open pipeline in the snapshot of {display.day(day)}"
+        + (f" against the one of {display.day(before)}" if before else " (the first snapshot)")
         + ": added is newly open, removed is no longer open (won, lost or dropped)."
     )
-    st.dataframe(
+    ui.table(
         movement.select("rep", "pipeline_before", "added", "removed", "pipeline", "net_change"),
-        hide_index=True,
         width="stretch",
         column_config={
             "rep": "Owner",

@@ -4,7 +4,7 @@ sets their own goal; leaders see the reps' goals against each squad's base quota
 import polars as pl
 import streamlit as st
 
-from squadboard import charts, goals, metrics, ui, visibility
+from squadboard import charts, display, goals, metrics, ui, visibility
 
 viewer = ui.who()
 period = ui.period_picker()
@@ -16,21 +16,21 @@ reps = visibility.hide_names(reps, viewer, ui.current_plan().board_naming)
 
 st.title(f"Targets · {period.label}")
 ui.demo_notice()
+# Who, attainment and status first: on a phone they are what shows without scrolling.
 table = metrics.mark_managers(reps).select(
     "rep",
+    "attainment",
+    "status",
     "squad",
+    "pace",
+    "credited",
     "stretch_target",
     "self_goal",
-    "credited",
-    "attainment",
-    "pace",
-    "status",
     "weighted_pipeline",
     "coverage",
 )
-picked = st.dataframe(
+picked = ui.table(
     table,
-    hide_index=True,
     width="stretch",
     key="targets_table",
     on_select="rerun",
@@ -47,11 +47,7 @@ picked = st.dataframe(
         "weighted_pipeline": ui.money(
             "Weighted pipeline", "open deals in the period × probability"
         ),
-        "coverage": st.column_config.NumberColumn(
-            "Coverage",
-            help="weighted pipeline ÷ what is left of the stretch target",
-            format="%.1f×",
-        ),
+        "coverage": ui.ratio("Coverage", "weighted pipeline ÷ what is left of the stretch target"),
     },
 )
 ui.downloads(table.with_columns(pl.col(pl.Decimal).cast(pl.Float64)), f"targets_{period.label}")
@@ -73,7 +69,10 @@ with st.form("goal"):
     target = st.selectbox("Period", choices, format_func=lambda p: p.label, key="goal_period")
     mine = reps.filter(pl.col("rep_id") == viewer.rep_id)["self_goal"].drop_nulls()
     current = float(mine[0]) if len(mine) else 0.0
-    amount = st.number_input("My goal ($)", 0.0, float(goals.MAX_GOAL), current, 5000.0, key="goal")
+    # No bounds on the widget (a browser refuses an out-of-range value without a word):
+    # goals.set_goal checks the amount and the reason shows right under the field.
+    amount = st.number_input("My goal ($)", value=current, step=5000.0, key="goal")
+    under_the_field = st.empty()
     if st.form_submit_button("Save my goal", icon=":material/flag:"):
         try:
             before = goals.set_goal(
@@ -85,10 +84,10 @@ with st.form("goal"):
                 today=ui.today(),
                 fy_start_month=fy,
             )
-            was = "" if before is None else f" (was ${before:,.0f})"
-            st.success(f"Saved your goal for {target.label}: ${amount:,.0f}{was}.")
+            was = "" if before is None else f" (was {display.money(before)})"
+            st.success(f"Saved your goal for {target.label}: {display.money(amount)}{was}.")
         except goals.GoalError as exc:
-            st.error(ui.plain(f"Not saved: {exc}."))
+            under_the_field.error(ui.plain(f"Not saved: {exc}."), icon=":material/error:")
 
 if viewer.is_leader:
     st.subheader("Bottom-up vs top-down")
@@ -99,9 +98,8 @@ if viewer.is_leader:
     shown = budget.select(
         "squad", "base_quota", "goals_sum", "gap", "goals_to_quota", "reps_with_goal", "reps"
     )
-    st.dataframe(
+    ui.table(
         shown,
-        hide_index=True,
         width="stretch",
         column_config={
             "squad": "Squad",

@@ -61,7 +61,7 @@ def main() -> None:
                 raise SystemExit(f"could not pick {args.viewer!r} in the sidebar (got {chosen!r})")
         for name, path in pages.items():
             if args.viewer:
-                # by its title: the viewer's home page is linked as "/", not by its path
+                # by its title in the sidebar, so that the visit stays in this session
                 nav = page.get_by_test_id("stSidebarNav")
                 nav.get_by_role("link", name=_titles()[path], exact=True).click()
             else:

@@ -7,6 +7,8 @@ import html
 import plotly.graph_objects as go
 import polars as pl
 
+from squadboard import display
+
 
 def label(text: object) -> str:
     """Text from the data (a squad's or a rep's name) for a chart: Plotly renders a subset of
@@ -44,8 +46,9 @@ def attainment_bars(
             y=labels(rows["squad"].to_list()),
             orientation="h",
             marker_color=[STATUS_COLOURS.get(s, "#9e9e9e") for s in rows["status"].to_list()],
-            text=[f"{a:.0%}" for a in rows["attainment"].to_list()],
+            text=[display.percent(a) for a in rows["attainment"].to_list()],
             textposition="outside",
+            cliponaxis=False,
             customdata=rows.select("credited", "quota").rows(),
             hovertemplate="%{y}: %{x:.1%} (%{customdata[0]:$,.0f} of %{customdata[1]:$,.0f})<extra></extra>",
         )
@@ -55,11 +58,14 @@ def attainment_bars(
             x=elapsed,
             line_dash="dash",
             line_color="#555",
-            annotation_text=f"time elapsed {elapsed:.0%}",
+            annotation_text=f"time elapsed {display.percent(elapsed)}",
             annotation_position="top",
         )
+    # Room on the right of the longest bar for its label, inside the plot: on a phone the
+    # figure is narrow and a label past the axis would be cut off.
+    longest = max([*rows["attainment"].to_list(), elapsed or 0, 0.01])
     fig.update_layout(
-        xaxis=dict(tickformat=".0%", title="attainment of base quota", rangemode="tozero"),
+        xaxis=dict(tickformat=".0%", title="attainment of base quota", range=[0, longest * 1.22]),
         yaxis=dict(title=None),
         height=120 + 48 * max(rows.height, 1),
         margin=dict(l=10, r=30, t=70 if title else 40, b=10),
@@ -92,7 +98,7 @@ def squad_trend(
         fig.add_hline(
             y=float(quota),
             line_color="#1565c0",
-            annotation_text=f"base quota {float(quota):,.0f}",
+            annotation_text=f"base quota {display.money(quota)}",
             annotation_position="top left",
         )
     credited = [float(v) for v in done["credited_cum"].to_list()]
@@ -181,11 +187,23 @@ def goals_vs_quota(budget: pl.DataFrame, most: int = 30) -> go.Figure:
     return fig
 
 
+# A board's kind (contribution.BOARDS) -> (d3 format of its values, unit after them).
+BOARD_FORMATS = {
+    "money": ("$,.0f", ""),
+    "percent": (".0%", ""),
+    "points": ("+.1f", " pts"),
+    "count": (",d", ""),
+    "score": (",.1f", ""),
+}
+
+
 def board_bars(board: pl.DataFrame, value_format: str = ",.0f", top: int = 15) -> go.Figure:
     """A leaderboard as horizontal bars, best on top; the viewer's own bar highlighted.
 
     Takes the board as the viewer may see it (names already hidden where the plan says so).
+    `value_format` is a board kind (money, percent, points...) or a d3 format.
     """
+    value_format, unit = BOARD_FORMATS.get(value_format, (value_format, ""))
     rows = board.sort("rank").head(top)
     you = rows["you"].to_list() if "you" in rows.columns else [False] * rows.height
     # Positions on the axis, names only as tick text: tied anonymous rows share a label.
@@ -199,13 +217,17 @@ def board_bars(board: pl.DataFrame, value_format: str = ",.0f", top: int = 15) -
             y=list(range(rows.height)),
             customdata=names,
             orientation="h",
-            cliponaxis=False,  # the best bar's value label may reach into the right margin
+            cliponaxis=False,
             marker_color=["#1565c0" if y else "#90a4ae" for y in you],
-            texttemplate=f"%{{x:{value_format}}}",
+            texttemplate=f"%{{x:{value_format}}}{unit}",
             textposition="outside",
-            hovertemplate=f"%{{customdata}}: %{{x:{value_format}}}<extra></extra>",
+            hovertemplate=f"%{{customdata}}: %{{x:{value_format}}}{unit}<extra></extra>",
         )
     )
+    # Room beyond the longest bar (either side) for its label, inside the plot.
+    values = [float(v) for v in rows["value"].to_list() if v is not None] or [0.0]
+    low, high = min(0.0, *values), max(0.0, *values)
+    pad = 0.3 * ((high - low) or 1.0)
     fig.update_layout(
         yaxis=dict(
             autorange="reversed",
@@ -214,9 +236,13 @@ def board_bars(board: pl.DataFrame, value_format: str = ",.0f", top: int = 15) -
             tickvals=list(range(rows.height)),
             ticktext=names,
         ),
-        xaxis=dict(title=None, tickformat=value_format),
+        xaxis=dict(
+            title=None,
+            tickformat=value_format,
+            range=[low - pad if low < 0 else 0, high + pad],
+        ),
         height=80 + 28 * max(rows.height, 1),
-        margin=dict(l=10, r=80, t=10, b=10),
+        margin=dict(l=10, r=10, t=10, b=10),
         showlegend=False,
     )
     return fig

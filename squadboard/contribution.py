@@ -11,7 +11,7 @@ from decimal import ROUND_FLOOR, Decimal
 import duckdb
 import polars as pl
 
-from squadboard import db, visibility
+from squadboard import db, display, visibility
 from squadboard.auth import Viewer
 
 CENT = Decimal("0.01")
@@ -182,14 +182,13 @@ def present_board(
 
 def format_value(kind: str, value: float | None) -> str:
     """A board value as a person reads it (used where boards of different units share a table)."""
-    if value is None:
-        return "–"
-    return {
-        "money": f"${value:,.0f}",
-        "percent": f"{value:.0%}",
-        "points": f"{value * 100:+.1f} pp",
-        "count": f"{value:,.0f}",
-    }.get(kind, f"{value:,.1f}")
+    shown = {
+        "money": display.money,
+        "percent": display.percent,
+        "points": display.points,
+        "count": display.count,
+    }
+    return shown.get(kind, display.decimal)(value)
 
 
 def standing(boards: dict[str, pl.DataFrame], rep_id: str, squad: str | None) -> pl.DataFrame:

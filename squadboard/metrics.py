@@ -168,3 +168,17 @@ def mark_managers(reps: pl.DataFrame) -> pl.DataFrame:
         .otherwise(pl.col("rep"))
         .alias("rep")
     )
+
+
+MAX_WHAT_IF = 1_000_000_000  # a typo guard, as goals.MAX_GOAL
+
+
+def what_if_problem(amount: float | None) -> str | None:
+    """What is wrong with a what-if deal amount, in words; None when it can be used."""
+    if amount is None or amount != amount or amount in (float("inf"), float("-inf")):
+        return "Type the deal's amount in dollars."
+    if amount < 0:
+        return "A deal amount cannot be negative: type 0 or more."
+    if amount > MAX_WHAT_IF:
+        return f"A deal amount above ${MAX_WHAT_IF:,} is surely a typo: check the amount."
+    return None

@@ -64,13 +64,13 @@ class Plan:
     def validate(self) -> list[str]:
         problems = []
         if abs(self.team_weight + self.personal_weight - 1.0) > 1e-9:
-            problems.append("team and personal weights must add up to 1 (100 %)")
+            problems.append("team and personal weights must add up to 100%")
         if not 0 <= self.threshold <= 1:
-            problems.append("threshold must be between 0 and 1")
+            problems.append("threshold must be between 0% and 100%")
         if self.accelerator < 0:
             problems.append("accelerator must not be negative")
         if self.cap < 1:
-            problems.append("cap must be at least 1 (100 %)")
+            problems.append("cap must be at least 100%")
         if self.target_bonus < 0:
             problems.append("target bonus must not be negative")
         if not 1 <= self.fiscal_year_start_month <= 12:
@@ -95,7 +95,7 @@ def contribution_problems(plan: Plan) -> list[str]:
         problems.append("activity weights must not be negative")
     composite = [getattr(plan, f.name) for f in fields(plan) if f.name.startswith("contribution_")]
     if any(w < 0 for w in composite) or abs(sum(composite) - 1.0) > 1e-9:
-        problems.append("contribution weights must not be negative and must add up to 1")
+        problems.append("contribution weights must not be negative and must add up to 100%")
     overlay = [getattr(plan, f.name) for f in fields(plan) if f.name.startswith("overlay_pct_")]
     if any(not 0 < p <= 100 for p in overlay):
         problems.append("standard overlay percentages must be above 0 and at most 100")

@@ -8,13 +8,15 @@ import os
 import re
 import sys
 from datetime import date, timedelta
+from pathlib import Path
 
 import duckdb
 import polars as pl
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from squadboard import auth, db, demo, periods, plan, visibility
+from squadboard import auth, db, demo, display, periods, plan, visibility
 from squadboard.exports import csv_file, excel_file, file_stem, fingerprint
 
 LEADERS = auth.LEADERS
@@ -233,6 +235,7 @@ def _demo_viewer(roster: pl.DataFrame) -> Viewer:
         ids,
         format_func=labels.get,
         key="viewer_id",
+        on_change=forget_selections,
         help="Demo mode: pick anyone in the roster to see their view.",
     )
     st.sidebar.warning(
@@ -244,15 +247,54 @@ def _demo_viewer(roster: pl.DataFrame) -> Viewer:
     return auth.viewer_from(row)
 
 
+# Selections that belong to whoever is looking (widget keys): a new viewer starts from the
+# defaults, not from the previous viewer's picks. A page with a per-viewer pick adds its key.
+VIEWER_SELECTIONS = [
+    "squad",  # default_squad
+    "rep",  # My squad, a leader's rep: themself, else their squads' first rep
+    "profile_rep",  # themself
+    "lb_squad",  # All squads
+    "kudos_to",
+    "kudos_deal",  # (no deal)
+    "kudos_message",
+    "pod_deal",
+    "claim_pick",
+    "claim_deal",
+    "claim_note",
+    "history_pick",
+    "what_if",  # 0
+    "goal",  # their own goal
+    "goal_period",
+]
+
+
+def forget_selections() -> None:
+    """The demo viewer changed: drop the previous viewer's picks and the link's squad."""
+    for key in VIEWER_SELECTIONS:
+        st.session_state.pop(key, None)
+    st.query_params.pop("squad", None)
+
+
 def who() -> Viewer:
     """The viewer app.py identified for this session (identified here if a page runs alone)."""
     found = st.session_state.get("viewer")
-    if PagesManager.uses_pages_directory and not isinstance(found, Viewer):
-        # The first request after a server start that names a page URL is served the
-        # pages/ folder's way (Streamlit's multipage v1), without app.py. Send it through
-        # app.py, which declares the navigation and so switches Streamlit to it for good.
-        st.switch_page("app.py")
+    if not isinstance(found, Viewer):
+        _one_navigation()
     return found if isinstance(found, Viewer) else viewer()
+
+
+def _one_navigation() -> None:
+    """Run every request through app.py's navigation, the first one after a server start too.
+
+    Until some script calls st.navigation, Streamlit serves a server's requests the pages/
+    folder's way (its multipage v1): the first request after a start that names a page URL
+    runs that page's file alone, without app.py, its viewer and its navigation. Switch
+    Streamlit to the declared navigation, as st.navigation itself does, and run the same
+    request again: same page (a page's identity is its URL path), same query string (the
+    deep link), same session (the demo viewer picked)."""
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
 
 
 def require_leader(who: Viewer) -> None:
@@ -305,8 +347,18 @@ def as_of_for(period: periods.Period) -> date:
     return min(today(), period.end - timedelta(days=1))
 
 
+def default_squad(viewer: Viewer) -> str | None:
+    """The squad a viewer starts on, on every page with a squad picker: their own squad, else
+    the first squad they lead, else (an admin) the first squad by name (squad_picker)."""
+    return viewer.squad_id or (viewer.leads[0] if viewer.leads else None)
+
+
 def squad_picker(squads: pl.DataFrame, default: str | None = None) -> str | None:
-    """Pick a squad (squad_id, squad rows); `?squad=falcons` in the URL selects and shares it."""
+    """Pick a squad (squad_id, squad rows); `?squad=falcons` in the URL selects and shares it.
+
+    Without a link or an earlier pick: `default` (ui.default_squad), else the first squad by
+    name, whatever order the rows come in, so that every page starts on the same squad."""
+    squads = squads.sort("squad")
     ids = squads["squad_id"].to_list()
     if not ids:
         return None
@@ -332,7 +384,7 @@ def admin_squad_picker(viewer: Viewer, as_of: date) -> str | None:
     if viewer.access != "admin":
         return None
     squads = run("roster", as_of=as_of).select("squad_id", "squad").drop_nulls().unique()
-    return squad_picker(squads.sort("squad"), default=viewer.squad_id)
+    return squad_picker(squads, default=default_squad(viewer))
 
 
 def select_squad(squad_id: str) -> None:
@@ -348,7 +400,7 @@ def pace_metric(where, label: str, pace: float | None, status: str | None) -> No
     """Pace as a metric with its status under it: green ahead, grey on track, red behind."""
     where.metric(
         label,
-        "–" if pace is None else f"{pace:.0%}",
+        display.percent(pace),
         status,
         _STATUS_COLOURS.get(status, "off"),
         delta_arrow="off",
@@ -386,20 +438,22 @@ def deals_behind(
     won, open_ = rows.filter(pl.col("kind") == "won"), rows.filter(pl.col("kind") == "open")
     with st.expander(
         f"Deals behind these figures: {won.height} won credits "
-        f"(${won['credited'].sum():,.0f}), {open_.height} open "
-        f"(${open_['weighted'].sum():,.0f} weighted)"
+        f"({display.cents(won['credited'].sum())}), {open_.height} open "
+        f"({display.cents(open_['weighted'].sum())} weighted)"
     ):
+        # In cents: the rows add up to the tiles' figures to the cent.
         config = {
-            "deal_amount": money("Deal amount"),
-            "split_pct": st.column_config.NumberColumn("Split %", format="%.2f"),
-            "credited": money("Credit"),
-            "weighted": money("Weighted", "credit × probability"),
+            "deal_amount": cents("Deal amount"),
+            "close_date": day("Close date"),
+            "split_pct": pct100("Split %"),
+            "credited": cents("Credit"),
+            "weighted": cents("Weighted", "credit × probability"),
             "probability": pct("Probability"),
         }
         for label, frame in (("won", won), ("open", open_)):
             st.markdown(f"**{'Won' if label == 'won' else 'Open pipeline'}**")
             shown = frame.select(_DRILL_COLUMNS[label])
-            st.dataframe(shown, hide_index=True, width="stretch", column_config=config)
+            table(shown, width="stretch", column_config=config)
             downloads(shown, f"{name}_{label}")
 
 
@@ -447,15 +501,201 @@ def downloads(frame: pl.DataFrame, name: str) -> None:
     )
 
 
+# Column formats: the rules of squadboard/display.py as Streamlit column configs. ui.table
+# shows a frame through them (and a dash for a missing value, which a grid cannot).
+
+
 def progress(label: str, help: str | None = None):
+    """A fraction as a bar with its whole percentage (0.456 -> 46%)."""
     return st.column_config.ProgressColumn(
-        label, help=help, format="percent", min_value=0, max_value=1
+        label, help=help, format="percent", step=0.01, min_value=0, max_value=1
     )
 
 
 def money(label: str, help: str | None = None):
-    return st.column_config.NumberColumn(label, help=help, format="dollar")
+    """Whole dollars: $12,346."""
+    return st.column_config.NumberColumn(label, help=help, format="dollar", step=1)
 
 
 def pct(label: str, help: str | None = None):
-    return st.column_config.NumberColumn(label, help=help, format="percent")
+    """A fraction as a whole percentage: 0.456 -> 46%."""
+    return st.column_config.NumberColumn(label, help=help, format="percent", step=0.01)
+
+
+# Pages and their URLs -------------------------------------------------------------------------
+
+HOME_URL = "(home)"  # reserved by the hidden page at "/"; no typed URL can name it
+
+
+def page_url(path: str) -> str:
+    """A page's one URL path, the same for every role: its file's name (pages/squads.py ->
+    squads, served at /squads)."""
+    return Path(path).stem
+
+
+def home_page(home: st.Page) -> st.Page:
+    """The page at "/": sends the viewer on to their home page (a rep's My squad, a leader's
+    Squads) at that page's own URL, keeping the link's query string (?period=...&squad=...)."""
+
+    def go_home() -> None:
+        st.switch_page(home, query_params=st.query_params.to_dict())
+
+    return st.Page(go_home, title=home.title, url_path=HOME_URL, default=True, visibility="hidden")
+
+
+def forbidden_page(title: str, url_path: str, audience: str) -> st.Page:
+    """What a viewer who may not open a page sees at its URL: that, in words, and why."""
+    who_may = {"leader": "sales leaders and admins", "admin": "admins"}.get(audience, audience)
+
+    def refuse() -> None:
+        st.title("Not available to you")
+        st.error(
+            f"{plain(title)} (/{plain(url_path)}) is for {who_may} only. Ask your leader if "
+            "you need access; the pages you can open are in the sidebar.",
+            icon=":material/block:",
+        )
+
+    return st.Page(refuse, title=title, url_path=url_path, visibility="hidden")
+
+
+def requested_page() -> str | None:
+    """The page name of the URL this run was asked for (/squads -> squads), if the browser
+    named one by its URL; None when it named the page otherwise (a click in the sidebar)."""
+    ctx = get_script_run_ctx()
+    return ctx.pages_manager.intended_page_name if ctx else None
+
+
+def unknown_page(known: set[str]) -> list[st.Page]:
+    """A page for a typed URL that names no page, saying so in words (instead of Streamlit's
+    "Page not found" dialog and a silent jump to the home page). [] for any other URL."""
+    name = requested_page()
+    if not name or name in known or not re.fullmatch(r"[\w.~-]{1,100}", name):
+        return []
+
+    def missing() -> None:
+        st.title("No such page")
+        st.error(
+            f"Squadboard has no page /{plain(name)}. Check the link, or pick a page in the "
+            "sidebar.",
+            icon=":material/link_off:",
+        )
+
+    return [st.Page(missing, title="No such page", url_path=name, visibility="hidden")]
+
+
+def cents(label: str, help: str | None = None):
+    """Dollars and cents, where figures must add up to the cent (drill-downs, pool shares)."""
+    return st.column_config.NumberColumn(label, help=help, format="dollar", step=0.01)
+
+
+def pct100(label: str, help: str | None = None):
+    """A percentage stored as 0-100 (a split, an overlay %), whole: 33.3 -> 33%."""
+    return st.column_config.NumberColumn(label, help=help, format="%.0f%%")
+
+
+def points(label: str, help: str | None = None):
+    """Percentage points, stored as 0-100 points, signed: +1.5 pts."""
+    return st.column_config.NumberColumn(label, help=help, format="%+.1f pts")
+
+
+def decimal(label: str, help: str | None = None, places: int = 1):
+    """A plain number with 1 (or 2) decimals: activity points, scores."""
+    return st.column_config.NumberColumn(label, help=help, format=f"%.{places}f")
+
+
+def ratio(label: str, help: str | None = None):
+    """A multiple: 2.5×."""
+    return st.column_config.NumberColumn(label, help=help, format="%.1f×")
+
+
+def count(label: str, help: str | None = None):
+    """A whole number with thousands separators."""
+    return st.column_config.NumberColumn(label, help=help, format="localized", step=1)
+
+
+def day(label: str, help: str | None = None):
+    """A date: 23 Nov 2026."""
+    return st.column_config.DateColumn(label, help=help, format="D MMM YYYY")
+
+
+def moment(label: str, help: str | None = None):
+    """A date and time to the minute: 23 Nov 2026, 10:05."""
+    return st.column_config.DatetimeColumn(label, help=help, format="D MMM YYYY, HH:mm")
+
+
+# (column type, format, step) of the configs above -> the display.py rule that writes them out.
+_KINDS = {
+    ("number", "dollar", 1): "money",
+    ("number", "dollar", 0.01): "cents",
+    ("number", "percent", 0.01): "percent",
+    ("number", "%.0f%%", None): "percent100",
+    ("number", "%+.1f pts", None): "points100",
+    ("number", "%.1f", None): "decimal",
+    ("number", "%.2f", None): "decimal2",
+    ("number", "%.1f×", None): "ratio",
+    ("number", "localized", 1): "count",
+    ("date", "D MMM YYYY", None): "day",
+    ("datetime", "D MMM YYYY, HH:mm", None): "moment",
+}
+
+
+def _auto_column(series: pl.Series, label: str):
+    """The config of a column a page did not format: its header in words, dates as dates."""
+    dtype = series.dtype
+    if isinstance(dtype, pl.Datetime):
+        return day(label) if display.at_midnight(series) else moment(label)
+    if dtype == pl.Date:
+        return day(label)
+    if dtype.is_integer():
+        return count(label)
+    if dtype.is_numeric():
+        return decimal(label, places=2)
+    return st.column_config.Column(label)
+
+
+def for_screen(frame: pl.DataFrame, columns: dict | None = None) -> tuple[pl.DataFrame, dict]:
+    """`frame` and its column configs as ui.table shows them.
+
+    `columns` maps a column to a config (ui.money(...), ...), a label (its header), or None
+    (hidden); any other column gets its name in words. A missing value shows as a dash: a
+    text column gets "–"; a number or date column with a missing value is written out by
+    display.py (the grid would draw "None"), right-aligned. Date-times at midnight are dates.
+    """
+    columns = columns or {}
+    shown, config = [], {}
+    for name in frame.columns:
+        series = frame[name]
+        if isinstance(series.dtype, pl.Decimal):
+            series = series.cast(pl.Float64)
+        given = columns.get(name, display.header(name))
+        if name in columns and given is None:
+            config[name] = None
+            shown.append(series)
+            continue
+        if isinstance(given, str):
+            given = _auto_column(series, given)
+            if isinstance(series.dtype, pl.Datetime) and display.at_midnight(series):
+                series = series.cast(pl.Date)
+        spec = given.get("type_config") or {}
+        kind = _KINDS.get((spec.get("type"), spec.get("format"), spec.get("step")))
+        if series.dtype == pl.String:
+            series = series.fill_null(display.DASH)
+        elif kind is not None and series.null_count():
+            series = display.as_text(series, kind)
+            given = st.column_config.TextColumn(
+                given.get("label"), help=given.get("help"), alignment="right"
+            )
+        elif series.dtype.is_float() and series.is_nan().any():
+            series = display.as_text(series.fill_nan(None), kind or "decimal2")
+            given = st.column_config.TextColumn(given.get("label"), alignment="right")
+        shown.append(series)
+        config[name] = given
+    return pl.DataFrame(shown), config
+
+
+def table(frame: pl.DataFrame, column_config: dict | None = None, **kwargs):
+    """st.dataframe through the one formatting layer (for_screen); no index column. Takes
+    st.dataframe's arguments: a page changes `st.dataframe(` to `ui.table(` and nothing else."""
+    shown, config = for_screen(frame, column_config)
+    kwargs.setdefault("hide_index", True)
+    return st.dataframe(shown, column_config=config, **kwargs)

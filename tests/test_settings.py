@@ -1,5 +1,6 @@
-"""The Plan settings page: leaders and admins only; validated; written with an audit entry;
-every page follows the saved plan (the fiscal year start month moves the period picker)."""
+"""The Plan settings page: admins change it, leaders read it, reps cannot open it; validated;
+written with an audit entry; every page follows the saved plan (the fiscal year start month
+moves the period picker). Fractions are entered as percentages."""
 
 from __future__ import annotations
 
@@ -35,17 +36,31 @@ def _stored(path):
         con.close()
 
 
-def test_the_admin_saves_the_plan_with_an_audit_entry(app_env):
-    at = open_settings("elena.duarte")
+ADMIN = "elena.duarte"
+
+
+def test_an_admin_saves_the_plan_in_percentages_with_an_audit_entry(app_env):
+    at = open_settings(ADMIN)
     assert not at.exception and at.title[0].value == "Plan settings"
-    at.number_input(key="team_weight").set_value(0.7)
-    at.number_input(key="personal_weight").set_value(0.3)
+    assert at.number_input(key="team_weight").value == 60  # 0.60 stored, 60 % shown
+    at.number_input(key="team_weight").set_value(70.0)
+    at.number_input(key="personal_weight").set_value(30.0)
     at.number_input(key="target_bonus").set_value(12_000.0)
     at.button[0].click().run()
     assert any("Saved" in s.value for s in at.success)
     saved, audits = _stored(app_env)
     assert (saved.team_weight, saved.personal_weight, saved.target_bonus) == (0.7, 0.3, 12_000)
-    assert audits == [("elena.duarte",)]
+    assert audits == [(ADMIN,)]
+
+
+def test_a_leader_reads_the_plan_but_cannot_change_it(app_env):
+    at = open_settings("maya.chen")
+    assert not at.exception and at.title[0].value == "Plan settings"
+    assert any("Only admins change plan settings" in i.value for i in at.info)
+    widgets = [*at.number_input, *at.selectbox, *at.text_input]
+    on_page = [w for w in widgets if w.key != "viewer_id" and w.key != "period"]
+    assert on_page and all(w.disabled for w in on_page)
+    assert at.button[0].disabled
 
 
 def test_a_leader_cannot_change_the_plan_in_the_domain_function(demo_con):
@@ -71,12 +86,30 @@ def test_a_leader_submitting_the_settings_form_saves_nothing(app_env):
     assert _stored(app_env) == (plan.Plan(), [])
 
 
+def test_the_page_is_grouped_in_words_with_an_explanation_per_field(app_env):
+    at = open_settings(ADMIN)
+    assert [h.value for h in at.subheader][:5] == [
+        "Payout",
+        "Pace",
+        "Contribution",
+        "Pools",
+        "Boards",
+    ]
+    labels = [w.label for w in [*at.number_input, *at.selectbox, *at.text_input]]
+    assert not any("_" in label or label.startswith("Overlay pct") for label in labels), labels
+    assert at.selectbox(key="board_naming").value == "named"  # a select box, not free text
+    assert at.selectbox(key="pool_rule").value == "percent"
+    explained = {c.value for c in at.caption}
+    assert "Share of the bonus paid on squad attainment." in explained
+    assert "Points per kudos tied to the deal." in explained
+
+
 @pytest.mark.parametrize(
     "key, value, message",
     [
-        ("team_weight", 0.9, "must add up to 1"),
-        ("threshold", 1.5, "threshold must be between 0 and 1"),
-        ("cap", 0.5, "cap must be at least 1"),
+        ("team_weight", 90.0, "must add up to 100%"),
+        ("threshold", 150.0, "threshold must be between 0% and 100%"),
+        ("cap", 50.0, "cap must be at least 100%"),
         ("hide_bottom_n", -2, "must not be negative"),
     ],
 )
@@ -103,7 +136,7 @@ def test_a_rep_cannot_open_or_use_plan_settings(app_env):
 
 
 def test_a_february_fiscal_year_moves_every_period(app_env):
-    at = open_settings("elena.duarte")
+    at = open_settings(ADMIN)
     at.selectbox(key="fiscal_year_start_month").set_value(2)
     at.button[0].click().run()
     assert _stored(app_env)[0].fiscal_year_start_month == 2
@@ -114,7 +147,7 @@ def test_a_february_fiscal_year_moves_every_period(app_env):
 
 
 def test_business_days_pace_reaches_every_page(app_env):
-    at = open_settings("elena.duarte")
+    at = open_settings(ADMIN)
     at.selectbox(key="pace_basis").set_value("business_days")
     at.button[0].click().run()
     assert _stored(app_env)[0].pace_basis == "business_days"
