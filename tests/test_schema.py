@@ -69,7 +69,7 @@ def test_a_newer_file_is_refused_with_a_clear_message(tmp_path):
     con = db.connect(path)
     con.execute("update meta set value = '99' where key = 'schema_version'")
     con.close()
-    with pytest.raises(RuntimeError, match="newer than this Squadboard"):
+    with pytest.raises(RuntimeError, match="this database is from a newer version of Squadboard"):
         db.connect(path)
 
 
