@@ -495,3 +495,16 @@ def test_the_command_lists_200_problems_and_says_how_many(org, tmp_path, capsys)
     assert "bad.csv: probability: showing 200 of 300 rows: must be between 0 and 100 %" in err
     assert "showing 202 of 402 problems" in err
     assert len([e for e in err if re.match(r"bad\.csv:\d+: ", e)]) == 200  # lines of rows
+
+
+def test_a_full_mapping_does_not_change_a_recognised_file_in_the_same_import(org):
+    # The order-lines mapping (columns, constant stage, source erp) is for order_lines.csv; the
+    # Salesforce report beside it keeps its own stages and source.
+    batch, chosen = _import(org, "order_lines.csv", "folder/opportunities.csv",
+                            mapping="order_lines.json")  # fmt: skip
+    assert chosen == {"order_lines.csv": "mapped", "opportunities.csv": "salesforce_report"}
+    stages = org.execute(
+        "select source, status, count(*) from deals group by all order by all"
+    ).fetchall()
+    assert stages == [("erp", "won", 5), ("salesforce", "lost", 1), ("salesforce", "open", 1),
+                      ("salesforce", "won", 2)]  # fmt: skip

@@ -232,21 +232,25 @@ class Layout:
 
 def overridden(found: Mapping, given: Mapping | None) -> Mapping:
     """The mapping of a recognised layout with the options a mapping file sets for files of
-    its kind: unit, decimal comma, date order, owner_is, lines, constants, split types and
-    scales. Only options set away from their default override (columns never do)."""
+    its kind: unit, decimal comma, date order, owner_is, split types and the scales; a mapping
+    without columns (one made only to go with recognised files) also sets `lines` and
+    `constants`. Only options set away from their default override; columns and the source
+    never do (a mapping with columns is for the files nobody recognises)."""
     if given is None or given.kind != found.kind:
         return found
-    out = replace(
-        found, columns=dict(found.columns), constants={**found.constants, **given.constants}
-    )
+    out = replace(found, columns=dict(found.columns), constants=dict(found.constants))
     out.split_types = {**found.split_types, **given.split_types}
     defaults = Mapping(found.kind, {})
-    for option in ("unit", "decimal_comma", "date_order", "owner_is", "lines", "source",
-                   "probability_scale", "percent_scale"):  # fmt: skip
+    options = ["unit", "decimal_comma", "date_order", "owner_is", "probability_scale",
+               "percent_scale"]  # fmt: skip
+    if not given.columns:
+        options.append("lines")
+        out.constants |= given.constants
+        for fld in given.constants:
+            out.columns.pop(fld, None)
+    for option in options:
         if getattr(given, option) != getattr(defaults, option):
             setattr(out, option, getattr(given, option))
-    for fld in out.constants:
-        out.columns.pop(fld, None)
     return out
 
 
