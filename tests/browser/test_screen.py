@@ -83,7 +83,7 @@ def test_every_page_at_its_url_for_every_role(signed_in, role, row):
     if _allowed(role, audience):
         assert "Not available to you" not in heading, f"{title} refused to a {role}"
         assert visit.page.url.split("?")[0].endswith(url_path(file)), visit.page.url
-        period = visit.page.get_by_role("combobox", name="Period")
+        period = visit.page.get_by_test_id("stSidebar").get_by_role("combobox", name="Period")
         if period.count():  # a page with the period picker follows the link's period
             assert period.input_value() == "2026-Q3", f"{title}: {period.input_value()}"
     else:
