@@ -53,6 +53,11 @@ class Plan:
     pool_band_amounts: str = "250,750,1500"  # one more amount than edges
     pool_kudos_points: float = 2.0  # peer validation: points per kudos tied to the deal
     kudos_daily_limit: int = 5
+    # Find a mentor (issue #13): the fewest closed deals in a skill cell before a win rate
+    # there counts (seeker's weak cells and every suggested mentor), and the weight of the
+    # mentoring board in the contribution score (0 until a leader gives it one).
+    mentor_min_deals: int = 10
+    contribution_mentoring: float = 0.0
 
     def validate(self) -> list[str]:
         problems = []
@@ -75,6 +80,8 @@ class Plan:
         if self.hide_bottom_n < 0:
             problems.append("hide bottom N must not be negative")
         problems.extend(contribution_problems(self))
+        if self.mentor_min_deals < 1:
+            problems.append("mentor minimum deals must be at least 1")
         return problems
 
 
