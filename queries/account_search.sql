@@ -1,6 +1,6 @@
--- account_search: accounts to ask about: those whose name contains the search text (case and surrounding spaces ignored) and, with rep_id, the accounts of that rep's open deals.
--- grain: one row per account (names differing only by case or surrounding spaces are one); my_open counts rep_id's open deals of it; at most 50, the rep's own first, then by deals
--- params: $search VARCHAR (optional: part of the account's name), $rep_id VARCHAR (optional: also list this rep's open deals' accounts)
+-- account_search: accounts to ask about: every account, or those whose name contains the search text (case and surrounding spaces ignored), and with rep_id the accounts of that rep's open deals.
+-- grain: one row per account (names differing only by case or surrounding spaces are one); my_open counts rep_id's open deals of it; the rep's own first, then by deals
+-- params: $search VARCHAR (optional: part of the account's name; empty lists every account), $rep_id VARCHAR (optional: also list this rep's open deals' accounts)
 with named as (
     select lower(trim(account)) as k, trim(account) as account, owner_id, status
     from deals
@@ -14,10 +14,10 @@ final as (
         count(*) filter (where status = 'open' and owner_id = $rep_id)::integer as my_open
     from named
     group by k
-    having (nullif(trim($search), '') is not null and contains(k, lower(trim($search))))
+    having nullif(trim($search), '') is null
+        or contains(k, lower(trim($search)))
         or my_open > 0
 )
 
 select * from final
 order by my_open desc, deals desc, account
-limit 50
