@@ -171,7 +171,10 @@ def test_mentors_are_ranked_by_lower_bound_with_enough_deals(org):
         "team median 67 %."
     )
     plan.save(org, Plan(mentor_min_deals=6), "test")
-    assert "p4" in set(suggest(org)["mentor_id"])
+    # p4 counts now: the median is 83 % and only p2 is above it (p1 and p4 are at it)
+    fewer = suggest(org)
+    assert fewer["mentor_id"].to_list() == ["p2"]
+    assert fewer["evidence"][0].endswith("team median 83 %.")
     plan.save(org, Plan(mentor_min_deals=13), "test")  # the seeker has 12: too few to tell
     assert suggest(org).is_empty()
 
