@@ -141,6 +141,15 @@ if sees_all:
     )
     suggested = skills.suggestions(ui.run, viewer, rep_id, squad_of.get(rep_id), span)
     few = skills.too_few(cells)
+    # Requests the viewer already has going: (mentor, topic) -> status, instead of a button.
+    asked = {
+        (r["mentor_id"], r["topic"]): r["status"]
+        for r in ui.run("help_requests", as_of=today, rep_id=viewer.rep_id)
+        .filter(
+            (pl.col("asker_id") == viewer.rep_id) & pl.col("status").is_in(["open", "accepted"])
+        )
+        .iter_rows(named=True)
+    }
     if suggested.is_empty():
         st.info(
             f"No cell with at least {plan.mentor_min_deals} closed deals is below the team "
@@ -168,12 +177,16 @@ if sees_all:
                 text, button = st.columns([5, 1])
                 badge = "most improved · " if row["kind"] == "most_improved" else ""
                 text.markdown(ui.plain(badge + row["evidence"]))
-                if seeker_is_me:
+                topic = mentoring.cell(dimension, segment)
+                already = asked.get((row["mentor_id"], topic.label()))
+                if seeker_is_me and already:
+                    button.caption(f"Asked · {already}")
+                elif seeker_is_me:
                     button.button(
                         f"Ask {row['mentor'].split(' ')[0]}",
                         key=f"ask_{dimension}_{segment}_{row['mentor_id']}",
                         on_click=ask,
-                        args=(row["mentor_id"], mentoring.cell(dimension, segment)),
+                        args=(row["mentor_id"], topic),
                         icon=":material/front_hand:",
                     )
     if few.height:
