@@ -103,7 +103,11 @@ if overall.height:
         help="Wilson score interval: the fewer the deals, the wider it is.",
     )
 if cells.is_empty():
-    st.info(f"{ui.plain(rep_name)} closed no deals in this window to learn from.")
+    st.info(
+        f"{ui.plain(rep_name)} closed no deals in this window to learn from."
+        if sees_all
+        else f"No strength of {ui.plain(rep_name)}'s to show in this window."
+    )
 else:
     table = cells.with_columns(
         pl.col("dimension").replace_strict(mentoring.DIMENSIONS, default=pl.col("dimension")),

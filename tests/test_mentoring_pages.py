@@ -154,15 +154,15 @@ def weak_cells(app_env) -> list[str]:
     from squadboard.auth import Viewer
 
     span = dict(zip(("period_start", "period_end"), skills.default_window(TODAY), strict=True))
-    tom = Viewer("tom.becker", "Tom Becker", "rep", "AE", "orcas", ())
-    cells = skills.rep_profile(ui.run("skill_profile", **span), tom, "tom.becker", "orcas", 10)
+    chloe = Viewer("chloe.martin", "Chloe Martin", "rep", "AE", "orcas", ())
+    cells = skills.rep_profile(ui.run("skill_profile", **span), chloe, "chloe.martin", "orcas", 10)
     return cells.filter(pl.col("reading") == "weakness")["segment"].to_list()
 
 
 def test_a_rep_cannot_read_another_reps_weaknesses(app_env, downloads):  # noqa: F811
-    source, files, charts = seen_by("aisha.bello", "tom.becker", downloads)
+    source, files, charts = seen_by("aisha.bello", "chloe.martin", downloads)
     weak = weak_cells(app_env)
-    assert "Beacon Sync" in weak and len(weak) >= 3
+    assert len(weak) >= 3
     assert files and "strength" in files  # the download of the strengths was made
     for text in (source, files, json.dumps(charts)):
         assert "weakness" not in text
@@ -173,9 +173,9 @@ def test_a_rep_cannot_read_another_reps_weaknesses(app_env, downloads):  # noqa:
     assert not any(label.endswith(f"· {segment}") for segment in weak for label in labels)
 
 
-@pytest.mark.parametrize("viewer_id", ["tom.becker", "rafael.costa"])
+@pytest.mark.parametrize("viewer_id", ["chloe.martin", "rafael.costa"])
 def test_the_rep_and_their_leader_do_see_them(app_env, downloads, viewer_id):  # noqa: F811
-    source, files, charts = seen_by(viewer_id, "tom.becker", downloads)
+    source, files, charts = seen_by(viewer_id, "chloe.martin", downloads)
     for text in (source, files, json.dumps(charts)):
         assert "weakness" in text  # the check above can fail
     assert "team median" in source
