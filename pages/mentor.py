@@ -48,6 +48,26 @@ def ask(mentor_id: str, topic: mentoring.Topic) -> None:
         "You will find the request on the Mentoring page.",
     )
     state["mentor_message"] = ""
+    state["mentor_deal"] = None
+
+
+def message_and_deal() -> None:
+    """What goes with a request: an optional message and one of the asker's open deals."""
+    st.text_area(
+        "Message to send with a request (optional)",
+        max_chars=mentoring.MAX_MESSAGE,
+        key="mentor_message",
+        placeholder="What you would like to go through together",
+        height=80,
+    )
+    open_deals = ui.run("rep_open_deals", rep_id=viewer.rep_id)
+    deal_names = dict(zip(open_deals["deal_id"], open_deals["deal"], strict=True))
+    st.selectbox(
+        "About one of your open deals (optional)",
+        [None, *deal_names],
+        format_func=lambda d: "(no deal)" if d is None else deal_names[d],
+        key="mentor_deal",
+    )
 
 
 # The window and whose skills -------------------------------------------------------------
@@ -160,12 +180,7 @@ if sees_all:
             "median in this window, or nobody with room to mentor is stronger there."
         )
     if seeker_is_me and suggested.height:
-        st.text_input(
-            "Message to send with a request (optional)",
-            max_chars=mentoring.MAX_MESSAGE,
-            key="mentor_message",
-            placeholder="What you would like to go through together",
-        )
+        message_and_deal()
     for (dimension, segment), group in suggested.group_by(
         ["dimension", "segment"], maintain_order=True
     ):
@@ -210,7 +225,7 @@ elif rep_id != viewer.rep_id:
         topic_text = st.text_input(
             "About", max_chars=mentoring.MAX_FREE_TOPIC, key="mentor_free_topic"
         )
-        st.text_area("Message (optional)", max_chars=mentoring.MAX_MESSAGE, key="mentor_message")
+        message_and_deal()
         st.button(
             f"Ask {rep_name.split(' ')[0]}",
             key="ask_free",

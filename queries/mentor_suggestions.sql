@@ -1,5 +1,5 @@
 -- mentor_suggestions: for the seeker's three weakest skill cells, the reps to learn from: the strongest by the lower bound of their 95 % Wilson interval (never the raw rate), and up to two most improved peers, each with evidence as a person would say it.
--- grain: one row per weak cell x suggested mentor. Weak cells: the seeker has at least mentor_min_deals (plan setting, default 10) closed deals in the cell and a win rate below the team median (cell_medians in schema.sql), furthest below first; overall is not a cell. strongest: up to 5 reps above the team median with at least mentor_min_deals deals in the cell, by rate_low; most_improved: up to 2 others with at least mentor_min_deals deals in the cell now and in the window of the same length before, by the rise of rate_low. Never the seeker; never someone opted out or at their mentee limit (mentors_with_room).
+-- grain: one row per weak cell x suggested mentor. Weak cells: the seeker has at least mentor_min_deals (plan setting, default 10) closed deals in the cell and a win rate below the team median (the median win rate of the reps with at least mentor_min_deals deals in the cell, of every rep in it when nobody has that many), furthest below first; overall is not a cell. strongest: up to 5 reps above the team median with at least mentor_min_deals deals in the cell, by rate_low; most_improved: up to 2 others with at least mentor_min_deals deals in the cell now and in the window of the same length before, by the rise of rate_low. Never the seeker; never someone opted out or at their mentee limit (mentors_with_room).
 -- params: $rep_id VARCHAR (the seeker), $period_start DATE (inclusive), $period_end DATE (exclusive)
 with setting as (
     select coalesce(max(case when key = 'mentor_min_deals' then value::integer end), 10)
@@ -20,8 +20,16 @@ before as (
 ),
 
 medians as (
-    select m.*
-    from setting, cell_medians($period_start, $period_end, setting.min_deals) as m
+    -- the team median of each cell: of the reps with at least min_deals deals in it (of
+    -- every rep in it when nobody has that many); squadboard/skills.py mirrors it
+    select
+        c.dimension,
+        c.segment,
+        coalesce(
+            median(c.win_rate) filter (where c.deals >= s.min_deals), median(c.win_rate)
+        ) as team_median
+    from cells as c, setting as s
+    group by c.dimension, c.segment
 ),
 
 weakest as (

@@ -459,52 +459,71 @@ quartiles as (
     where won and amount > 0
 ),
 
-product_names as (
-    -- the spelling most deals use names the product
-    select product_key(product) as k, arg_max(product, n) as product
-    from (
-        select product, count(*) * 1e6 - rank() over (order by product) as n
-        from closed where product is not null and trim(product) <> ''
-        group by product
-    )
-    group by 1
+bands as (
+    -- the four labels, made once
+    select
+        q1, q2, q3,
+        'under ' || dollars(q1) || ' (smallest quarter)' as b1,
+        dollars(q1) || '–' || dollars(q2) || ' (second quarter)' as b2,
+        dollars(q2) || '–' || dollars(q3) || ' (third quarter)' as b3,
+        dollars(q3) || ' and over (largest quarter)' as b4
+    from quartiles
+    where q1 is not null
 ),
 
-tagged as (
-    select rep_id, 'overall' as dimension, 'all deals' as segment, deal_id, won
+spellings as (
+    select product, product_key(product) as k, count(*) as n
     from closed
-    union all
-    select c.rep_id, 'product', p.product, c.deal_id, c.won
-    from closed as c inner join product_names as p on p.k = product_key(c.product)
-    union all
-    select
-        c.rep_id,
-        'size_band',
-        case
-            when c.amount < q.q1 then 'under ' || dollars(q.q1) || ' (smallest quarter)'
-            when c.amount < q.q2 then dollars(q.q1) || '–' || dollars(q.q2) || ' (second quarter)'
-            when c.amount < q.q3 then dollars(q.q2) || '–' || dollars(q.q3) || ' (third quarter)'
-            else dollars(q.q3) || ' and over (largest quarter)'
-        end,
-        c.deal_id,
-        c.won
-    from closed as c, quartiles as q
-    where c.amount > 0 and q.q1 is not null
-    union all
-    select c.rep_id, 'sector', trim(a.value), c.deal_id, c.won
-    from closed as c
-    inner join account_attributes as a
-        on a.account_key = lower(trim(c.account)) and a.attribute = 'sector'
-    where trim(a.value) <> ''
-    union all
-    select distinct c.rep_id, 'stage', s.stage, c.deal_id, c.won
+    where product is not null and trim(product) <> ''
+    group by product
+),
+
+product_names as (
+    -- each spelling -> the spelling most deals use (ties: the first in order)
+    select s.product, first(t.product order by t.n desc, t.product) as label
+    from spellings as s inner join spellings as t on t.k = s.k
+    group by s.product
+),
+
+sectors as (
+    select account_key, trim(value) as sector
+    from account_attributes
+    where attribute = 'sector' and trim(value) <> ''
+),
+
+stages as (
+    select distinct c.deal_id, s.stage
     from closed as c
     inner join pipeline_snapshots as s on s.deal_id = c.deal_id
-    where s.stage is not null
+    where s.stage is not null and s.snapshot_date < pe
 )
 
-select t.*, c.amount, c.created_date, c.close_date
-from tagged as t inner join closed as c on c.deal_id = t.deal_id;
+select
+    rep_id, 'overall' as dimension, 'all deals' as segment, deal_id, won, amount,
+    created_date, close_date
+from closed
+union all
+select c.rep_id, 'product', p.label, c.deal_id, c.won, c.amount, c.created_date, c.close_date
+from closed as c inner join product_names as p on p.product = c.product
+union all
+select
+    c.rep_id,
+    'size_band',
+    case
+        when c.amount < b.q1 then b.b1
+        when c.amount < b.q2 then b.b2
+        when c.amount < b.q3 then b.b3
+        else b.b4
+    end,
+    c.deal_id, c.won, c.amount, c.created_date, c.close_date
+from closed as c, bands as b
+where c.amount > 0
+union all
+select c.rep_id, 'sector', a.sector, c.deal_id, c.won, c.amount, c.created_date, c.close_date
+from closed as c inner join sectors as a on a.account_key = lower(trim(c.account))
+union all
+select c.rep_id, 'stage', s.stage, c.deal_id, c.won, c.amount, c.created_date, c.close_date
+from closed as c inner join stages as s on s.deal_id = c.deal_id;
 
 -- One row per rep x dimension x segment over skill_deals(ps, pe), with the Wilson interval;
 -- median_cycle_days and avg_won_amount are of the won deals (created to close).
@@ -541,16 +560,6 @@ create or replace macro cell_phrase(dimension, segment) as
         when 'stage' then 'deals that reached ' || segment
         else segment || ' deals'
     end;
-
--- The team median of each cell: the median win rate of the reps with at least min_deals
--- deals in it (of every rep in it when nobody has that many). squadboard/skills.py mirrors it.
-create or replace macro cell_medians(ps, pe, min_deals) as table
-select
-    dimension,
-    segment,
-    coalesce(median(win_rate) filter (where deals >= min_deals), median(win_rate)) as team_median
-from skill_cells(ps, pe)
-group by dimension, segment;
 
 -- Who can take a mentee now: active, not opted out, fewer accepted mentees than their limit.
 create or replace view mentors_with_room as

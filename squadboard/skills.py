@@ -4,7 +4,7 @@ and the 90-day follow-up as people read it.
 
 A weakness is a cell where the rep's win rate is below the team median (the median win rate
 of the reps with at least `mentor_min_deals` deals in the cell, of every rep in it when nobody
-has that many: the cell_medians macro in schema.sql). Only the rep, their leaders and admins
+has that many; queries/mentor_suggestions.sql works it out the same way). Only the rep, their leaders and admins
 see weaknesses; everyone else gets the strengths alone. That is decided here, on the frames,
 before anything reaches Streamlit: a hidden cell is in no table, chart, download or page.
 """
@@ -38,7 +38,7 @@ PROFILE_COLUMNS = [
 
 
 def team_medians(profile: pl.DataFrame, min_deals: int) -> pl.DataFrame:
-    """dimension, segment, team_median over a whole skill_profile frame (cell_medians mirror)."""
+    """dimension, segment, team_median over a whole skill_profile frame (as mentor_suggestions)."""
     return profile.group_by(CELL).agg(
         pl.coalesce(
             pl.col("win_rate").filter(pl.col("deals") >= min_deals).median(),

@@ -48,7 +48,11 @@ def test_ask_twice_accept_done_and_thank_with_one_click_each(app_env):
     assert asks, "Tom's weakest stage cell has a mentor to ask"
     key = asks[0].key
     mentor_id = key.rsplit("_", 1)[1]
-    at.text_input(key="mentor_message").input("Could we go through **one** demo?")
+    at.text_area(key="mentor_message").input("Could we go through **one** demo?")
+    con = db.connect(app_env)
+    deal_id = db.run(con, "rep_open_deals", rep_id="tom.becker")["deal_id"][0]
+    con.close()
+    at.selectbox(key="mentor_deal").set_value(deal_id)
     at.button(key=key).click().run()
     assert any("Asked" in s and "Stage reached: Prospecting" in s for s in texts(at, "success"))
     # asked: the button is gone, and a late second click (a stale page) is refused
@@ -66,6 +70,7 @@ def test_ask_twice_accept_done_and_thank_with_one_click_each(app_env):
         & (pl.col("status") == "open")
     )  # fmt: skip
     assert mine.height == 1 and mine["message"][0] == "Could we go through **one** demo?"
+    assert mine["deal_id"][0] == deal_id
     rid = mine["request_id"][0]
 
     mentor = page(mentor_id, "pages/mentoring.py")
