@@ -129,10 +129,16 @@ if cells.is_empty():
         else f"No strength of {ui.plain(rep_name)}'s to show in this window."
     )
 else:
+    # A cell with no win has no cycle or won amount: a dash, as text.
     table = cells.with_columns(
         pl.col("dimension").replace_strict(mentoring.DIMENSIONS, default=pl.col("dimension")),
-        pl.col("avg_won_amount").cast(pl.Float64),
-    )
+        pl.col("median_cycle_days")
+        .map_elements(lambda d: f"{d:,.0f}", return_dtype=pl.String, skip_nulls=True)
+        .fill_null("–"),
+        pl.col("avg_won_amount")
+        .map_elements(lambda a: f"${float(a):,.0f}", return_dtype=pl.String, skip_nulls=True)
+        .fill_null("–"),
+    ).select("dimension", "segment", "reading", *skills.PROFILE_COLUMNS[2:-1])
     st.dataframe(
         table,
         hide_index=True,
@@ -146,8 +152,10 @@ else:
             "rate_low": ui.pct("At least", "lower bound of the 95 % Wilson interval"),
             "rate_high": ui.pct("At most", "upper bound of the 95 % Wilson interval"),
             "team_median": ui.pct("Team median"),
-            "median_cycle_days": st.column_config.NumberColumn("Median days to win", format="%.0f"),
-            "avg_won_amount": ui.money("Average won deal"),
+            "median_cycle_days": st.column_config.TextColumn(
+                "Median days to win", help="created to close, of the won deals"
+            ),
+            "avg_won_amount": st.column_config.TextColumn("Average won deal"),
             "reading": "Reading",
         },
     )

@@ -99,7 +99,8 @@ def show(row: dict) -> None:
         if later:
             st.caption(
                 ui.plain(
-                    f"Follow-up, {row['asker']}'s {row['topic']}: {skills.follow_up_text(later)}"
+                    f"Follow-up, {row['asker']}'s {row['topic']}: "
+                    f"{skills.follow_up_text(later)} {skills.NOT_PROOF}"
                 )
             )
         actions = mentoring.actions_for(row, viewer.rep_id)
@@ -129,13 +130,23 @@ others = requests.filter(
 )
 active = ["open", "accepted"]
 
-tabs = ["Asked of you", "Asked by you"] + (["Your squads'"] if viewer.is_leader else [])
-for tab, frame in zip(st.tabs(tabs), [asked_of_me, asked_by_me, others], strict=False):
+EMPTY = {
+    "of": "Nobody has asked you yet. Whether you are available as a mentor is in your mentor "
+    "settings on Find a mentor.",
+    "by": "You have not asked anyone yet. Find a mentor suggests whom to ask, from your deal "
+    "outcomes.",
+    "squads": "No requests in your squads yet.",
+}
+groups = [("of", "Asked of you", asked_of_me), ("by", "Asked by you", asked_by_me)]
+if asked_of_me.is_empty() and asked_by_me.height:
+    groups.reverse()  # open on the requests there are
+if viewer.is_leader:
+    groups.append(("squads", "Your squads'" if not viewer.is_admin else "Everyone else's", others))
+tabs = st.tabs([f"{label} ({frame.height})" for _, label, frame in groups])
+for tab, (kind, _, frame) in zip(tabs, groups, strict=True):
     with tab:
         if frame.is_empty():
-            st.caption(
-                "Nothing here yet. Find a mentor suggests whom to ask, from your deal outcomes."
-            )
+            st.caption(EMPTY[kind])
         for row in frame.filter(pl.col("status").is_in(active)).iter_rows(named=True):
             show(row)
         closed = frame.filter(~pl.col("status").is_in(active))
@@ -143,8 +154,6 @@ for tab, frame in zip(st.tabs(tabs), [asked_of_me, asked_by_me, others], strict=
             st.markdown(f"**Closed requests** ({closed.height})")
             for row in closed.iter_rows(named=True):
                 show(row)
-if follow_by_id:
-    st.caption(skills.NOT_PROOF)
 
 # Suggest pairs (leaders and admins) ---------------------------------------------------------
 
