@@ -138,10 +138,9 @@ EMPTY = {
     "squads": "No requests in your squads yet.",
 }
 groups = [("of", "Asked of you", asked_of_me), ("by", "Asked by you", asked_by_me)]
-if asked_of_me.is_empty() and asked_by_me.height:
-    groups.reverse()  # open on the requests there are
 if viewer.is_leader:
     groups.append(("squads", "Your squads'" if not viewer.is_admin else "Everyone else's", others))
+groups.sort(key=lambda g: g[2].is_empty())  # open on the requests there are
 tabs = st.tabs([f"{label} ({frame.height})" for _, label, frame in groups])
 for tab, (kind, _, frame) in zip(tabs, groups, strict=True):
     with tab:
@@ -193,21 +192,22 @@ if viewer.is_leader:
                 "clearly stronger in."
             )
         else:
-            table = pairs.select("seeker", "mentor", "segment", "gap_closed", "evidence")
-            st.dataframe(
-                table,
-                hide_index=True,
-                width="stretch",
-                column_config={
-                    "seeker": "Rep",
-                    "mentor": "Mentor",
-                    "segment": "Skill",
-                    "gap_closed": ui.pct(
-                        "Gap closed", "mentor's lower bound minus the rep's win rate"
-                    ),
-                    "evidence": st.column_config.TextColumn("Evidence", width="large"),
-                },
+            table = pairs.select(
+                "seeker",
+                "mentor",
+                pl.col("dimension").replace_strict(mentoring.DIMENSIONS, default=None),
+                "segment",
+                "gap_closed",
+                "evidence",
             )
+            for row in table.iter_rows(named=True):
+                with st.container(border=True):
+                    st.markdown(
+                        ui.plain(f"{row['seeker']} ← {row['mentor']}")
+                        + f" · {ui.plain(row['dimension'])}: {ui.plain(row['segment'])} · "
+                        + f"closes {row['gap_closed'] * 100:.0f} points of the gap"
+                    )
+                    st.caption(ui.plain(row["evidence"]))
             ui.downloads(table, f"mentor_pairs_{labels[scope]}_{period.label}")
         unmatched = sorted(set(seekers) - set(pairs["seeker_id"]))
         if unmatched:
