@@ -78,7 +78,7 @@ def when(row: dict) -> str:
 
 def show(row: dict) -> None:
     with st.container(border=True):
-        head, status = st.columns([5, 1])
+        head, status = st.columns([3, 1])
         head.markdown(
             f"**{ui.plain(row['asker'])}** asked **{ui.plain(row['mentor'])}** · "
             f"{ui.plain(row['topic'])}"
