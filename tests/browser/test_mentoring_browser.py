@@ -16,7 +16,8 @@ def test_a_rep_finds_a_mentor_with_evidence_and_asks_with_one_click(signed_in):
     visit.open(visit.nav_href("Find a mentor"))
     visit.page.get_by_text("Who to learn from").wait_for()
     text = visit.text()
-    assert "Tom Becker (you)" in text and "team median" in text and "you won" in text
+    assert "Tom Becker · skills from closed deals" in text
+    assert "team median" in text and "you won" in text
     visit.screenshot("mentor-rep")
     asks = visit.page.get_by_role("button", name="Ask Owen")
     if asks.count() == 0:
