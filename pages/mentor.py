@@ -203,7 +203,11 @@ if sees_all:
             for row in group.iter_rows(named=True):
                 text, button = st.columns([5, 1])
                 badge = "most improved · " if row["kind"] == "most_improved" else ""
-                text.markdown(ui.plain(badge + row["evidence"]))
+                # the query speaks to the seeker ("you won"); a leader reads the rep's name
+                evidence = row["evidence"]
+                if not seeker_is_me:
+                    evidence = evidence.replace("; you won ", f"; {rep_name} won ")
+                text.markdown(ui.plain(badge + evidence))
                 topic = mentoring.cell(dimension, segment)
                 already = asked.get((row["mentor_id"], topic.label()))
                 if seeker_is_me and already:
