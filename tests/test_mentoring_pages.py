@@ -184,3 +184,7 @@ def test_the_rep_and_their_leader_do_see_them(app_env, downloads, viewer_id):  #
     for text in (source, files, json.dumps(charts)):
         assert "weakness" in text  # the check above can fail
     assert "team median" in source
+    if viewer_id == "rafael.costa":  # the leader reads the rep's name where the rep reads "you"
+        assert "; Chloe Martin won " in source and "you won" not in source
+    else:
+        assert "; you won " in source
