@@ -25,6 +25,7 @@ ROW_KEYS = {
     "deal_credits": ["credit_id"],
     "activities": ["activity_id"],
     "kudos": ["kudos_id"],
+    "account_attributes": ["account_key", "attribute"],
     # An import rewrites the whole snapshot of its day, so the day is the key of what it added.
     "pipeline_snapshots": ["snapshot_date"],
 }
