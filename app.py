@@ -22,6 +22,8 @@ PAGES = [
     ("Contribution", "pages/pods.py", "Deal pods", ":material/diversity_3:", "all"),
     ("Contribution", "pages/kudos.py", "Kudos", ":material/volunteer_activism:", "all"),
     ("Contribution", "pages/profile.py", "Collaboration profile", ":material/badge:", "all"),
+    ("Mentoring", "pages/mentor.py", "Find a mentor", ":material/school:", "all"),
+    ("Mentoring", "pages/mentoring.py", "Mentoring", ":material/front_hand:", "all"),
     ("Data", "pages/imports.py", "Import", ":material/upload_file:", "leader"),
     ("Data", "pages/settings.py", "Plan settings", ":material/tune:", "leader"),
 ]

@@ -7,7 +7,7 @@ A rep sees their own profile; leaders and admins pick anyone.
 import polars as pl
 import streamlit as st
 
-from squadboard import display, ui, visibility
+from squadboard import display, mentoring, skills, ui, visibility
 
 viewer = ui.who()
 period = ui.period_picker()
@@ -61,3 +61,39 @@ ui.downloads(
     helped.with_columns(pl.col(pl.Decimal).cast(pl.Float64)),
     f"deals_helped_{rep_id}_{period.label}",
 )
+
+# Mentoring (issue #13): requests this rep mentored to done, and how their mentees did after.
+st.subheader("Mentoring")
+mentored = mentoring.visible_requests(
+    ui.run("help_requests", as_of=ui.today(), rep_id=rep_id), viewer
+).filter((pl.col("mentor_id") == rep_id) & (pl.col("status") == "done"))
+room = ui.run("mentor_roster").filter(pl.col("rep_id") == rep_id)
+if room.height:
+    r = room.row(0, named=True)
+    st.caption(
+        ui.plain(
+            ("Available as a mentor" if r["available"] else "Not taking mentees now")
+            + f" · {r['mentees']} of {r['mentee_limit']} mentees"
+            + (f" · glad to help with: {r['topics']}" if r["topics"] else "")
+        )
+    )
+if mentored.is_empty():
+    st.caption("No mentoring marked done yet.")
+else:
+    st.dataframe(
+        mentored.select("asker", "topic", "done_at"),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "asker": "Mentee",
+            "topic": "Topic",
+            "done_at": st.column_config.DateColumn("Done", format="D MMM YYYY"),
+        },
+    )
+change, n = skills.mentees_change(ui.run("mentoring_follow_up", as_of=ui.today()), rep_id)
+if n:
+    st.caption(
+        f"Mentees' win rate in the topic, 90 days after against 90 days before: "
+        f"{change * 100:+.0f} points on average over {n} "
+        f"{'request' if n == 1 else 'requests'}. {skills.NOT_PROOF}"
+    )

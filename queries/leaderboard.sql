@@ -1,6 +1,6 @@
 -- leaderboard: one board for the period, every squad member's value on the chosen metric ranked high to low; ties share a rank.
 -- grain: one row per rep who was in a squad during the period and has a value on the metric (managers are not ranked)
--- params: $period_start DATE (inclusive), $period_end DATE (exclusive), $metric VARCHAR (credited, pct_to_target, most_improved, assists, overlay, activity, kudos or contribution)
+-- params: $period_start DATE (inclusive), $period_end DATE (exclusive), $metric VARCHAR (credited, pct_to_target, most_improved, assists, overlay, activity, kudos, contribution or mentoring)
 -- Weights come from plan_settings with the defaults of squadboard/plan.py (a missing row is the default).
 with setting as (
     select
@@ -13,7 +13,9 @@ with setting as (
         coalesce(max(case when key = 'contribution_activity' then value::double end), 0.20)
             as c_activity,
         coalesce(max(case when key = 'contribution_kudos' then value::double end), 0.20)
-            as c_kudos
+            as c_kudos,
+        coalesce(max(case when key = 'contribution_mentoring' then value::double end), 0.0)
+            as c_mentoring
     from plan_settings
 ),
 
@@ -99,6 +101,14 @@ kudos_received as (
     group by to_rep
 ),
 
+mentoring as (
+    -- requests for help the rep, as mentor, saw through to done in the period (issue #13)
+    select mentor_id as rep_id, count(*)::double as mentoring
+    from help_requests
+    where status = 'done' and done_at >= $period_start and done_at < $period_end
+    group by mentor_id
+),
+
 measured as (
     select
         p.rep_id,
@@ -111,7 +121,8 @@ measured as (
         coalesce(a.assists, 0) as assists,
         coalesce(o.overlay, 0) as overlay,
         coalesce(act.activity, 0) as activity,
-        coalesce(k.kudos, 0) as kudos
+        coalesce(k.kudos, 0) as kudos,
+        coalesce(mt.mentoring, 0) as mentoring
     from people as p
     left join credited as c on c.rep_id = p.rep_id
     left join prev_credited as pc on pc.rep_id = p.rep_id
@@ -121,6 +132,7 @@ measured as (
     left join overlay as o on o.rep_id = p.rep_id
     left join activity as act on act.rep_id = p.rep_id
     left join kudos_received as k on k.rep_id = p.rep_id
+    left join mentoring as mt on mt.rep_id = p.rep_id
 ),
 
 scored as (
@@ -133,6 +145,7 @@ scored as (
             + s.c_overlay * coalesce(m.overlay / nullif(max(m.overlay) over (), 0), 0)
             + s.c_activity * coalesce(m.activity / nullif(max(m.activity) over (), 0), 0)
             + s.c_kudos * coalesce(m.kudos / nullif(max(m.kudos) over (), 0), 0)
+            + s.c_mentoring * coalesce(m.mentoring / nullif(max(m.mentoring) over (), 0), 0)
         ) as contribution
     from measured as m, setting as s
 ),
@@ -151,9 +164,10 @@ picked as (
             when 'activity' then activity
             when 'kudos' then kudos
             when 'contribution' then contribution
+            when 'mentoring' then mentoring
             else error(
                 'metric must be one of credited, pct_to_target, most_improved, assists, '
-                || 'overlay, activity, kudos, contribution'
+                || 'overlay, activity, kudos, contribution, mentoring'
             )
         end::double as value
     from scored

@@ -38,10 +38,12 @@ BOARDS = {
         "score",
         "0-100: each board scaled to its best rep, weighted by the plan settings",
     ),
+    # Find a mentor (issue #13): requests for help seen through to done, as the mentor.
+    "mentoring": ("Mentoring", "count", "requests for help you mentored to done"),
 }
 
 
-CONTRIBUTION_PARTS = ("credited", "assists", "overlay", "activity", "kudos")
+CONTRIBUTION_PARTS = ("credited", "assists", "overlay", "activity", "kudos", "mentoring")
 ACTIVITY_KINDS = ("call", "email", "meeting", "demo", "solution_doc")
 
 

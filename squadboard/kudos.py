@@ -29,6 +29,22 @@ def give_kudos(
     now: datetime,
 ) -> str:
     """Thank a teammate; the new kudos id back. The message is stored as typed (plain text)."""
+    return write_step(
+        con, lambda cur: give_in(cur, actor, to_rep, category, message, deal_id, plan, now)
+    )
+
+
+def give_in(
+    cur: duckdb.DuckDBPyConnection,
+    actor: str,
+    to_rep: str,
+    category: str,
+    message: str,
+    deal_id: str | None,
+    plan: Plan,
+    now: datetime,
+) -> str:
+    """give_kudos inside the caller's transaction (e.g. a mentee's thank-you, squadboard/mentoring.py)."""
     message = (message or "").strip()
     if to_rep == actor:
         raise ContributionError("kudos go to a teammate, not to yourself")
@@ -38,36 +54,32 @@ def give_kudos(
         raise ContributionError("write a short message: what did they do?")
     if len(message) > MAX_MESSAGE:
         raise ContributionError(f"keep the message under {MAX_MESSAGE} characters")
-
-    def step(cur):
-        active_person(cur, actor)
-        active_person(cur, to_rep)
-        if deal_id:
-            deal_row(cur, deal_id)
-        same = cur.execute(
-            "select count(*) from kudos where from_rep = ? and to_rep = ? and category = ? "
-            "and message = ? and given_at > ? - interval 10 minute",
-            [actor, to_rep, category, message, now],
-        ).fetchone()[0]
-        if same:
-            raise ContributionError("you just gave these kudos; they are in the feed")
-        today_count = cur.execute(
-            "select count(*) from kudos where from_rep = ? and given_at::date = ?::date",
-            [actor, now],
-        ).fetchone()[0]
-        if today_count >= plan.kudos_daily_limit:
-            raise ContributionError(
-                f"you have given {today_count} kudos today, the daily limit; "
-                "more tomorrow keeps them meaningful"
-            )
-        kudos_id = f"kudos:{uuid.uuid4().hex[:16]}"
-        cur.execute(
-            "insert into kudos (kudos_id, from_rep, to_rep, deal_id, category, message, given_at) "
-            "values (?, ?, ?, ?, ?, ?, ?)",
-            [kudos_id, actor, to_rep, deal_id or None, category, message, now],
+    active_person(cur, actor)
+    active_person(cur, to_rep)
+    if deal_id:
+        deal_row(cur, deal_id)
+    same = cur.execute(
+        "select count(*) from kudos where from_rep = ? and to_rep = ? and category = ? "
+        "and message = ? and given_at > ? - interval 10 minute",
+        [actor, to_rep, category, message, now],
+    ).fetchone()[0]
+    if same:
+        raise ContributionError("you just gave these kudos; they are in the feed")
+    today_count = cur.execute(
+        "select count(*) from kudos where from_rep = ? and given_at::date = ?::date",
+        [actor, now],
+    ).fetchone()[0]
+    if today_count >= plan.kudos_daily_limit:
+        raise ContributionError(
+            f"you have given {today_count} kudos today, the daily limit; "
+            "more tomorrow keeps them meaningful"
         )
-        detail = {"to": to_rep, "category": category, "deal_id": deal_id or None}
-        db.audit(cur, actor, "give_kudos", "kudos", kudos_id, json.dumps(detail))
-        return kudos_id
-
-    return write_step(con, step)
+    kudos_id = f"kudos:{uuid.uuid4().hex[:16]}"
+    cur.execute(
+        "insert into kudos (kudos_id, from_rep, to_rep, deal_id, category, message, given_at) "
+        "values (?, ?, ?, ?, ?, ?, ?)",
+        [kudos_id, actor, to_rep, deal_id or None, category, message, now],
+    )
+    detail = {"to": to_rep, "category": category, "deal_id": deal_id or None}
+    db.audit(cur, actor, "give_kudos", "kudos", kudos_id, json.dumps(detail))
+    return kudos_id

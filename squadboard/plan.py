@@ -60,6 +60,11 @@ class Plan:
     # rep's squad on the close date; "deal_team": the squad named on the deal, when it names
     # one (facts.sql reads this key through the squad_credit_rule() macro).
     squad_credit_rule: str = "rep_squad"
+    # Find a mentor (issue #13): the fewest closed deals in a skill cell before a win rate
+    # there counts (seeker's weak cells and every suggested mentor), and the weight of the
+    # mentoring board in the contribution score (0 until a leader gives it one).
+    mentor_min_deals: int = 10
+    contribution_mentoring: float = 0.0
 
     def validate(self) -> list[str]:
         problems = []
@@ -84,6 +89,8 @@ class Plan:
         problems.extend(contribution_problems(self))
         if self.squad_credit_rule not in SQUAD_CREDIT_RULES:
             problems.append("squad credit rule must be rep_squad or deal_team")
+        if self.mentor_min_deals < 1:
+            problems.append("mentor minimum deals must be at least 1")
         return problems
 
 

@@ -377,3 +377,215 @@ create or replace macro squad_credit_rule() as
     coalesce(
         (select trim(value, '"') from plan_settings where key = 'squad_credit_rule'), 'rep_squad'
     );
+
+-- Mentoring ----------------------------------------------------------------------------
+-- Find a mentor (issue #13): skill profiles from deal outcomes, help requests, mentor
+-- settings. squadboard/mentoring.py owns the rules and every write.
+
+-- A rep's mentor settings. No row means: available, mentee limit 2, no topics.
+create table if not exists mentor_settings (
+    rep_id varchar primary key,
+    available boolean not null default true,
+    mentee_limit integer not null default 2 check (mentee_limit between 0 and 20),
+    topics varchar not null default '',       -- what they are glad to help with, as typed
+    updated_by varchar,
+    updated_at timestamp
+);
+
+-- A request for help. topic_kind cell: a skill cell (dimension, segment); account: the
+-- account; free: the topic as typed. Statuses: open -> accepted | declined | withdrawn;
+-- accepted -> done | withdrawn. The mentor's mentees are their accepted requests.
+create table if not exists help_requests (
+    request_id varchar primary key,
+    asker_id varchar not null,
+    mentor_id varchar not null,
+    topic_kind varchar not null check (topic_kind in ('cell', 'account', 'free')),
+    dimension varchar,
+    segment varchar,
+    account varchar,
+    topic varchar not null,                   -- how the topic reads
+    message varchar not null default '',
+    deal_id varchar,
+    status varchar not null default 'open'
+        check (status in ('open', 'accepted', 'declined', 'withdrawn', 'done')),
+    note varchar,                             -- the mentor's note on accepting or declining
+    asked_at timestamp not null,
+    accepted_at timestamp,
+    declined_at timestamp,
+    withdrawn_at timestamp,
+    done_at timestamp,
+    done_by varchar,
+    thanked_kudos_id varchar,                 -- the asker's thank-you kudos, once
+    check (asker_id <> mentor_id)
+);
+
+-- Account attributes an import or the demo brings (e.g. sector); account_key is
+-- lower(trim(account)), so spelling of case and spaces does not matter.
+create table if not exists account_attributes (
+    account_key varchar not null,
+    attribute varchar not null,
+    value varchar not null,
+    primary key (account_key, attribute)
+);
+
+-- 95 % Wilson score interval of won / deals: a small sample gets a wide interval.
+create or replace macro wilson_low(won, n) as
+    case when n > 0 then
+        (won / n + 1.96 ^ 2 / (2 * n)
+         - 1.96 * sqrt((won / n) * (1 - won / n) / n + 1.96 ^ 2 / (4 * n * n)))
+        / (1 + 1.96 ^ 2 / n)
+    end;
+
+create or replace macro wilson_high(won, n) as
+    case when n > 0 then
+        (won / n + 1.96 ^ 2 / (2 * n)
+         + 1.96 * sqrt((won / n) * (1 - won / n) / n + 1.96 ^ 2 / (4 * n * n)))
+        / (1 + 1.96 ^ 2 / n)
+    end;
+
+-- Product names that differ only by case or spacing are one product.
+create or replace macro product_key(p) as lower(regexp_replace(p, '\s+', '', 'g'));
+
+-- Whole dollars with thousands separators, for segment labels and evidence.
+create or replace macro dollars(x) as '$' || format('{:,}', round(x)::bigint);
+
+-- Every deal owned by a rep that closed (won or lost) in [ps, pe), once per segment of each
+-- dimension it falls in: overall; product; size_band (the won amounts' quartiles of the
+-- window; deals without an amount are in no band); sector (account_attributes); stage
+-- (every stage a pipeline snapshot saw the deal at). Size bands read
+-- "$1,050–$3,200 (second quarter)": the money, then the quarter's place.
+create or replace macro skill_deals(ps, pe) as table
+with closed as (
+    select
+        deal_id, owner_id as rep_id, product, account, amount, created_date, close_date,
+        status = 'won' as won
+    from deals
+    where status in ('won', 'lost') and close_date >= ps and close_date < pe
+        and owner_id is not null
+),
+
+quartiles as (
+    select
+        quantile_cont(amount, 0.25) as q1,
+        quantile_cont(amount, 0.5) as q2,
+        quantile_cont(amount, 0.75) as q3
+    from closed
+    where won and amount > 0
+),
+
+bands as (
+    -- the four labels, made once
+    select
+        q1, q2, q3,
+        'under ' || dollars(q1) || ' (smallest quarter)' as b1,
+        dollars(q1) || '–' || dollars(q2) || ' (second quarter)' as b2,
+        dollars(q2) || '–' || dollars(q3) || ' (third quarter)' as b3,
+        dollars(q3) || ' and over (largest quarter)' as b4
+    from quartiles
+    where q1 is not null
+),
+
+spellings as (
+    select product, product_key(product) as k, count(*) as n
+    from closed
+    where product is not null and trim(product) <> ''
+    group by product
+),
+
+product_names as (
+    -- each spelling -> the spelling most deals use (ties: the first in order)
+    select s.product, first(t.product order by t.n desc, t.product) as label
+    from spellings as s inner join spellings as t on t.k = s.k
+    group by s.product
+),
+
+sectors as (
+    select account_key, trim(value) as sector
+    from account_attributes
+    where attribute = 'sector' and trim(value) <> ''
+),
+
+stages as (
+    select distinct c.deal_id, s.stage
+    from closed as c
+    inner join pipeline_snapshots as s on s.deal_id = c.deal_id
+    where s.stage is not null and s.snapshot_date < pe
+)
+
+select
+    rep_id, 'overall' as dimension, 'all deals' as segment, deal_id, won, amount,
+    created_date, close_date
+from closed
+union all
+select c.rep_id, 'product', p.label, c.deal_id, c.won, c.amount, c.created_date, c.close_date
+from closed as c inner join product_names as p on p.product = c.product
+union all
+select
+    c.rep_id,
+    'size_band',
+    case
+        when c.amount < b.q1 then b.b1
+        when c.amount < b.q2 then b.b2
+        when c.amount < b.q3 then b.b3
+        else b.b4
+    end,
+    c.deal_id, c.won, c.amount, c.created_date, c.close_date
+from closed as c, bands as b
+where c.amount > 0
+union all
+select c.rep_id, 'sector', a.sector, c.deal_id, c.won, c.amount, c.created_date, c.close_date
+from closed as c inner join sectors as a on a.account_key = lower(trim(c.account))
+union all
+select c.rep_id, 'stage', s.stage, c.deal_id, c.won, c.amount, c.created_date, c.close_date
+from closed as c inner join stages as s on s.deal_id = c.deal_id;
+
+-- One row per rep x dimension x segment over skill_deals(ps, pe), with the Wilson interval;
+-- median_cycle_days and avg_won_amount are of the won deals (created to close).
+create or replace macro skill_cells(ps, pe) as table
+select
+    d.rep_id,
+    r.name as rep,
+    d.dimension,
+    d.segment,
+    count(*)::integer as deals,
+    count(*) filter (where d.won)::integer as won,
+    count(*) filter (where d.won) / count(*) as win_rate,
+    wilson_low(count(*) filter (where d.won), count(*)) as rate_low,
+    wilson_high(count(*) filter (where d.won), count(*)) as rate_high,
+    median(date_diff('day', d.created_date, d.close_date)) filter (where d.won)::double
+        as median_cycle_days,
+    avg(d.amount) filter (where d.won)::decimal(18, 2) as avg_won_amount
+from skill_deals(ps, pe) as d
+inner join reps as r on r.rep_id = d.rep_id
+group by d.rep_id, r.name, d.dimension, d.segment;
+
+-- A rate as people say it: 0.756 -> '76 %'.
+create or replace macro pct_text(x) as round(100 * x)::integer || ' %';
+
+-- How a skill cell reads after "won 9 of 31 ...": 'GTX Pro deals', 'deals of $518–$1,117'.
+create or replace macro cell_phrase(dimension, segment) as
+    case dimension
+        when 'overall' then 'deals'
+        when 'product' then segment || ' deals'
+        when 'size_band' then
+            case when segment like 'under %' then 'deals ' else 'deals of ' end
+            || split_part(segment, ' (', 1)
+        when 'sector' then 'deals with ' || segment || ' accounts'
+        when 'stage' then 'deals that reached ' || segment
+        else segment || ' deals'
+    end;
+
+-- Who can take a mentee now: active, not opted out, fewer accepted mentees than their limit.
+create or replace view mentors_with_room as
+select
+    r.rep_id,
+    coalesce(s.mentee_limit, 2) as mentee_limit,
+    coalesce(a.mentees, 0) as mentees
+from reps as r
+left join mentor_settings as s on s.rep_id = r.rep_id
+left join (
+    select mentor_id, count(*)::integer as mentees
+    from help_requests where status = 'accepted' group by mentor_id
+) as a on a.mentor_id = r.rep_id
+where r.active and coalesce(s.available, true)
+    and coalesce(a.mentees, 0) < coalesce(s.mentee_limit, 2);

@@ -117,6 +117,24 @@ def test_an_enumerated_parameter_is_timed_for_every_choice():
     assert all(p["period_start"] == date(2026, 10, 1) for _, p in sets)
 
 
+def test_the_mentor_queries_are_timed_as_a_struggling_rep_uses_them():
+    ctx = {
+        "period_start": date(2026, 10, 1),
+        "period_end": date(2027, 1, 1),
+        "window_start": date(2025, 11, 24),
+        "window_end": date(2026, 11, 24),
+        "rep_id": "leader",
+        "seeker_id": "a-rep",
+        "account": "Account 7",
+    }
+    [(_, profile)] = measure.param_sets(db.get_query("skill_profile"), ctx)
+    [(_, suggestions)] = measure.param_sets(db.get_query("mentor_suggestions"), ctx)
+    [(_, account)] = measure.param_sets(db.get_query("account_experience"), ctx)
+    window = {"period_start": date(2025, 11, 24), "period_end": date(2026, 11, 24)}
+    assert profile == window and suggestions == window | {"rep_id": "a-rep"}
+    assert account == {"account": "Account 7"}
+
+
 @pytest.mark.parametrize(
     ("report", "missed"),
     [
@@ -145,7 +163,11 @@ def test_the_whole_bench_runs_and_agrees_with_pandas(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "budgets:" in printed and "named query" in printed
     assert {q["query"].split("[")[0] for q in report["queries"]} == set(db.query_names())
-    assert [p["page"] for p in report["pages"]] == [p for p, _, _ in measure.page_table()]
+    assert [p["page"] for p in report["pages"]] == [p for p, _, _ in measure.page_table()] + [
+        "pages/mentor.py (as a rep)",  # Find a mentor, timed again as the rep it is for
+        "pages/mentoring.py (as a rep)",
+    ]
+    assert all("problems" not in p for p in report["pages"] if "mentor" in p["page"])
     for view, found in report["views"].items():
         if isinstance(found, dict):
             assert found["agreement"]["checked"], view

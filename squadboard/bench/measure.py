@@ -18,7 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
-from squadboard import db, periods
+from squadboard import db, periods, skills
 
 APP = db.ROOT / "app.py"
 
@@ -34,8 +34,15 @@ CHOICES = {
         "activity",
         "kudos",
         "contribution",
+        "mentoring",
     ]
 }
+
+
+# Find a mentor (issue #13): its queries are timed as a struggling rep uses them: the page's
+# default window (the four quarters up to the anchor day), a rep with closed deals as the
+# seeker, and an account many deals share.
+WINDOWED = ("skill_profile", "mentor_suggestions")
 
 
 def median(runs: list[float]) -> float:
@@ -49,7 +56,11 @@ def param_sets(query: db.Query, ctx: dict[str, object]) -> list[tuple[str, dict]
     varying: tuple[str, list] | None = None
     for p in query.params:
         name = p.name
-        if name in ctx:
+        if query.name in WINDOWED and name in ("period_start", "period_end"):
+            base[name] = ctx[f"window_{name.split('_')[1]}"]
+        elif query.name == "mentor_suggestions" and name == "rep_id":
+            base[name] = ctx["seeker_id"]
+        elif name in ctx:
             base[name] = ctx[name]
         elif name in CHOICES:
             varying = (name, CHOICES[name])
@@ -83,6 +94,9 @@ def context(path: Path, anchor: date) -> dict[str, object]:
             "order by squad_id limit 1"
         ).fetchone()
         deal = cur.execute("select min(deal_id) from deals").fetchone()[0]
+        seeker, account = cur.execute(
+            "select owner_id, account from deals where deal_id = ?", [deal]
+        ).fetchone()
     finally:
         con.close()
     quarter = periods.quarter_of(anchor)
@@ -93,6 +107,10 @@ def context(path: Path, anchor: date) -> dict[str, object]:
         "viewer_id": leader,
         "deal_id": deal,
         "week_start": anchor,
+        "seeker_id": seeker,
+        "account": account,
+        "window_start": skills.default_window(anchor)[0],
+        "window_end": skills.default_window(anchor)[1],
     }
 
 
@@ -152,7 +170,9 @@ def _run_page(page: str, viewer_id: str, query: dict[str, str]):
     return took, problems
 
 
-def pages(path: Path, anchor: date, viewer_id: str, repeat: int) -> list[dict]:
+def pages(
+    path: Path, anchor: date, viewer_id: str, repeat: int, only: tuple[str, ...] = ()
+) -> list[dict]:
     """Each page's full server-side run (identifying the viewer, queries, charts, downloads)
     through AppTest, as a new browser session would get it."""
     import streamlit as st
@@ -171,6 +191,8 @@ def pages(path: Path, anchor: date, viewer_id: str, repeat: int) -> list[dict]:
     os.environ["SQUADBOARD_TODAY"] = anchor.isoformat()
     rows = []
     for page, title, audience in page_table():
+        if only and page not in only:
+            continue
         st.cache_resource.clear()
         st.cache_data.clear()
         gc.collect()

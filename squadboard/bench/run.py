@@ -94,6 +94,10 @@ def run(
         report["queries"] = measure.queries(path, ctx, repeat)
         echo("timing the pages …")
         report["pages"] = measure.pages(path, anchor, str(ctx["viewer_id"]), repeat)
+        # Find a mentor and Mentoring as the rep they are for (issue #13), beside the leader's run.
+        mentor_pages = ("pages/mentor.py", "pages/mentoring.py")
+        for row in measure.pages(path, anchor, str(ctx["seeker_id"]), repeat, mentor_pages):
+            report["pages"].append(row | {"page": f"{row['page']} (as a rep)"})
         echo("computing the views with pandas over the CSV files …")
         report["views"] = _views(path, work, ctx, views, report["queries"], repeat)
         echo("importing the deals file through the real importer …")

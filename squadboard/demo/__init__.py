@@ -31,6 +31,7 @@ from squadboard.demo.cast import (
     email_of,
     stable_id,
 )
+from squadboard.demo.mentoring import mentoring_rows
 from squadboard.demo.parts import confirmations, credit_row, kudos_rows, snapshot_rows
 
 
@@ -300,6 +301,7 @@ def generate(seed: int = 7, today: date | None = None) -> dict[str, pl.DataFrame
         ),
         "kudos": pl.DataFrame(kudos, infer_schema_length=None),
         "pipeline_snapshots": snapshots,
+        **mentoring_rows(today),
     }
 
 

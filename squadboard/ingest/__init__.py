@@ -23,6 +23,7 @@ TABLES = (
     "deal_credits",
     "activities",
     "kudos",
+    "account_attributes",  # Find a mentor (issue #13): e.g. each account's sector
 )
 
 

@@ -26,6 +26,7 @@ KEYS = {
     "deal_credits": ["credit_id"],
     "activities": ["activity_id"],
     "kudos": ["kudos_id"],
+    "account_attributes": ["account_key", "attribute"],
 }
 
 # Tables whose rows feed the derived tables (each row names its deal in deal_id).

@@ -64,7 +64,24 @@ def parse(tables: list[Table], fy_start_month: int = 1) -> Batch:
         _teams(by_role["teams"].name, lower["teams"], batch)
     if "pipeline" in lower:
         _pipeline(by_role["pipeline"].name, lower["pipeline"], lower, batch)
+    if "accounts" in lower:
+        _sectors(lower["accounts"], batch)
     return batch
+
+
+def _sectors(f: pl.DataFrame, batch: Batch) -> None:
+    """Each account's sector, as accounts.csv spells it (a skill dimension of Find a mentor)."""
+    rows = f.select(
+        pl.col("account").cast(pl.String).str.strip_chars().str.to_lowercase().alias("account_key"),
+        pl.lit("sector").alias("attribute"),
+        pl.col("sector").cast(pl.String).str.strip_chars().alias("value"),
+    ).filter(
+        pl.col("account_key").is_not_null()
+        & (pl.col("account_key") != "")
+        & pl.col("value").is_not_null()
+        & (pl.col("value") != "")
+    )
+    batch.add("account_attributes", rows.unique("account_key", keep="first", maintain_order=True))
 
 
 def _teams(file: str, f: pl.DataFrame, batch: Batch) -> None:

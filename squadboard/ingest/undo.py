@@ -25,6 +25,7 @@ ROW_KEYS = {
     "deal_credits": ["credit_id"],
     "activities": ["activity_id"],
     "kudos": ["kudos_id"],
+    "account_attributes": ["account_key", "attribute"],
     # The rows of its day's snapshot an import wrote (imports before this version kept only
     # the day: their deal_id is null, and the whole day is theirs).
     "pipeline_snapshots": ["snapshot_date", "deal_id"],

@@ -1,0 +1,23 @@
+-- account_search: accounts to ask about: every account, or those whose name contains the search text (case and surrounding spaces ignored), and with rep_id the accounts of that rep's open deals.
+-- grain: one row per account (names differing only by case or surrounding spaces are one); my_open counts rep_id's open deals of it; the rep's own first, then by deals
+-- params: $search VARCHAR (optional: part of the account's name; empty lists every account), $rep_id VARCHAR (optional: also list this rep's open deals' accounts)
+with named as (
+    select lower(trim(account)) as k, trim(account) as account, owner_id, status
+    from deals
+    where account is not null and trim(account) <> ''
+),
+
+final as (
+    select
+        min(account) as account,
+        count(*)::integer as deals,
+        count(*) filter (where status = 'open' and owner_id = $rep_id)::integer as my_open
+    from named
+    group by k
+    having nullif(trim($search), '') is null
+        or contains(k, lower(trim($search)))
+        or my_open > 0
+)
+
+select * from final
+order by my_open desc, deals desc, account
