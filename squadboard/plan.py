@@ -53,6 +53,10 @@ class Plan:
     pool_band_amounts: str = "250,750,1500"  # one more amount than edges
     pool_kudos_points: float = 2.0  # peer validation: points per kudos tied to the deal
     kudos_daily_limit: int = 5
+    # Weekly meeting (issue #14): a deal is stalled after stall_factor x the org's median days
+    # in its stage; a large deal is stale after stale_days without a change.
+    stall_factor: float = 2.0
+    stale_days: int = 21
 
     def validate(self) -> list[str]:
         problems = []
@@ -75,6 +79,7 @@ class Plan:
         if self.hide_bottom_n < 0:
             problems.append("hide bottom N must not be negative")
         problems.extend(contribution_problems(self))
+        problems.extend(meeting_problems(self))
         return problems
 
 
@@ -105,6 +110,16 @@ def contribution_problems(plan: Plan) -> list[str]:
         problems.append("pool kudos points must not be negative")
     if plan.kudos_daily_limit < 1:
         problems.append("kudos daily limit must be at least 1")
+    return problems
+
+
+def meeting_problems(plan: Plan) -> list[str]:
+    """Checks of the weekly meeting settings."""
+    problems = []
+    if plan.stall_factor <= 0:
+        problems.append("stall factor must be above 0")
+    if plan.stale_days < 1:
+        problems.append("stale days must be at least 1")
     return problems
 
 

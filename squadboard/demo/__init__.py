@@ -16,7 +16,7 @@ from datetime import date, timedelta
 import duckdb
 import polars as pl
 
-from squadboard import db, facts, periods
+from squadboard import db, facts, meeting, periods
 from squadboard.demo.cast import (
     ACCOUNT_A,
     ACCOUNT_B,
@@ -322,6 +322,10 @@ def load(
             [json.dumps({"seed": seed, "today": str(today or date.today())})],
         )
         facts.refresh(cur)
+        for table in ("meeting_weeks", "meeting_week_deals", "meeting_week_squads"):
+            cur.execute(f"delete from {table}")
+        cur.execute("delete from meeting_actions")
+        meeting.freeze(cur, today or date.today(), "demo")
         db.audit(cur, "demo", "load_demo", "database", None, json.dumps(counts))
     return counts
 
