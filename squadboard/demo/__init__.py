@@ -31,6 +31,7 @@ from squadboard.demo.cast import (
     email_of,
     stable_id,
 )
+from squadboard.demo import history
 from squadboard.demo.parts import confirmations, credit_row, kudos_rows, snapshot_rows
 
 
@@ -250,6 +251,9 @@ def generate(seed: int = 7, today: date | None = None) -> dict[str, pl.DataFrame
     quotas.append(("rep_stretch", "sam.okafor", current.start, current.end, 60_000))
 
     snapshots = snapshot_rows(deals, start_all, today)
+    # The weekly meeting's last weeks: pushes, pull-ins, changes of amount and owner, deletions.
+    owners = [(a.rep_id, squad_on(a.rep_id, today)) for a in aes if squad_on(a.rep_id, today)]
+    snapshots = history.with_history(snapshots, deals, owners, seed, today)
 
     return {
         "squads": pl.DataFrame(
