@@ -17,6 +17,7 @@ import duckdb
 import polars as pl
 
 from squadboard import db, facts, meeting, periods
+from squadboard.demo import history
 from squadboard.demo.cast import (
     ACCOUNT_A,
     ACCOUNT_B,
@@ -31,7 +32,6 @@ from squadboard.demo.cast import (
     email_of,
     stable_id,
 )
-from squadboard.demo import history
 from squadboard.demo.parts import confirmations, credit_row, kudos_rows, snapshot_rows
 
 

@@ -47,64 +47,71 @@ def with_history(
         return d
 
     for k in range(1, WEEKS + 1):
-        monday = this_monday - timedelta(days=7 * k)
-        q = periods.quarter_of(monday + timedelta(days=3))
-        seen = monday - timedelta(days=7)  # open at the week before's end already
-
-        def in_q(day: date) -> bool:
-            return q.start <= day < q.end
-
-        def there(d: dict) -> bool:
-            return d["created_date"] <= seen
-
-        days_left = max((q.end - max(monday, q.start)).days, 1)
-
-        def day_in_q(offset: int) -> date:
-            return max(monday, q.start) + timedelta(days=offset % days_left)
-
-        # pushed out of the quarter: its close date was inside it; one deal twice
-        for n in range(2):
-            d = pick(lambda d: there(d) and d["close_date"] >= q.end)
-            if d is None:
-                continue
-            second = day_in_q(rng.randrange(14, 60))
-            snaps = _before(snaps, d["deal_id"], monday, close_date=second)
-            if n == 0 and d["created_date"] <= seen - timedelta(days=14):
-                first = second - timedelta(days=rng.randint(7, 20))
-                snaps = _before(snaps, d["deal_id"], monday - timedelta(days=14), close_date=first)
-        # pulled in: its close date was in the next quarter
-        d = pick(lambda d: there(d) and in_q(d["close_date"]))
-        if d is not None:
-            later = q.end + timedelta(days=rng.randint(10, 40))
-            snaps = _before(snaps, d["deal_id"], monday, close_date=later)
-        # grew and shrank
-        for factor in (0.8, 1.25):
-            d = pick(lambda d: there(d) and in_q(d["close_date"]))
-            if d is not None:
-                was = round(float(d["amount"]) * factor / 100) * 100
-                snaps = _before(snaps, d["deal_id"], monday, amount=float(was))
-        # changed hands: it was another squad's
-        d = pick(lambda d: there(d) and in_q(d["close_date"]))
-        if d is not None:
-            squad = dict(owners).get(d["owner_id"])
-            others = [rep for rep, s in owners if s != squad]
-            if others:
-                snaps = _before(snaps, d["deal_id"], monday, owner_id=rng.choice(others))
-        # gone from the CRM (a duplicate merged away): open for a few weeks, then not exported
-        rep, _ = rng.choice(owners)
-        amount = float(rng.randrange(40, 400) * 100)
-        close = day_in_q(rng.randrange(7, 50))
-        for week in range(1, 4):
-            removed_rows.append(
-                (
-                    monday - timedelta(days=7 * week),
-                    f"demo:X{k:04d}",
-                    rep,
-                    "Qualification",
-                    amount,
-                    0.2,
-                    close,
-                )
-            )
+        snaps = _week(
+            rng, snaps, this_monday - timedelta(days=7 * k), k, pick, owners, removed_rows
+        )
     removed = pl.DataFrame(removed_rows, schema=snaps.schema, orient="row")
     return pl.concat([snaps, removed]).sort("snapshot_date", "deal_id")
+
+
+def _week(rng, snaps, monday, k, pick, owners, removed_rows) -> pl.DataFrame:
+    """The movements of the week starting `monday` (k weeks ago)."""
+    q = periods.quarter_of(monday + timedelta(days=3))
+    seen = monday - timedelta(days=7)  # open at the week before's end already
+
+    def in_q(day: date) -> bool:
+        return q.start <= day < q.end
+
+    def there(d: dict) -> bool:
+        return d["created_date"] <= seen
+
+    days_left = max((q.end - max(monday, q.start)).days, 1)
+
+    def day_in_q(offset: int) -> date:
+        return max(monday, q.start) + timedelta(days=offset % days_left)
+
+    # pushed out of the quarter: its close date was inside it; one deal twice
+    for n in range(2):
+        d = pick(lambda d: there(d) and d["close_date"] >= q.end)
+        if d is None:
+            continue
+        second = day_in_q(rng.randrange(14, 60))
+        snaps = _before(snaps, d["deal_id"], monday, close_date=second)
+        if n == 0 and d["created_date"] <= seen - timedelta(days=14):
+            first = second - timedelta(days=rng.randint(7, 20))
+            snaps = _before(snaps, d["deal_id"], monday - timedelta(days=14), close_date=first)
+    # pulled in: its close date was in the next quarter
+    d = pick(lambda d: there(d) and in_q(d["close_date"]))
+    if d is not None:
+        later = q.end + timedelta(days=rng.randint(10, 40))
+        snaps = _before(snaps, d["deal_id"], monday, close_date=later)
+    # grew and shrank
+    for factor in (0.8, 1.25):
+        d = pick(lambda d: there(d) and in_q(d["close_date"]))
+        if d is not None:
+            was = round(float(d["amount"]) * factor / 100) * 100
+            snaps = _before(snaps, d["deal_id"], monday, amount=float(was))
+    # changed hands: it was another squad's
+    d = pick(lambda d: there(d) and in_q(d["close_date"]))
+    if d is not None:
+        squad = dict(owners).get(d["owner_id"])
+        others = [rep for rep, s in owners if s != squad]
+        if others:
+            snaps = _before(snaps, d["deal_id"], monday, owner_id=rng.choice(others))
+    # gone from the CRM (a duplicate merged away): open for a few weeks, then not exported
+    rep, _ = rng.choice(owners)
+    amount = float(rng.randrange(40, 400) * 100)
+    close = day_in_q(rng.randrange(7, 50))
+    for week in range(1, 4):
+        removed_rows.append(
+            (
+                monday - timedelta(days=7 * week),
+                f"demo:X{k:04d}",
+                rep,
+                "Qualification",
+                amount,
+                0.2,
+                close,
+            )
+        )
+    return snaps
