@@ -23,6 +23,7 @@ PAGES = [
     ("Contribution", "pages/profile.py", "Collaboration profile", ":material/badge:", "all"),
     ("Data", "pages/imports.py", "Import", ":material/upload_file:", "leader"),
     ("Data", "pages/settings.py", "Plan settings", ":material/tune:", "leader"),
+    ("Meeting", "pages/meeting.py", "Weekly meeting", ":material/co_present:", "all"),
 ]
 
 # A rep's home is their own squad; a leader's is every squad side by side.

@@ -329,7 +329,12 @@ def load(
         for table in ("meeting_weeks", "meeting_week_deals", "meeting_week_squads"):
             cur.execute(f"delete from {table}")
         cur.execute("delete from meeting_actions")
-        meeting.freeze(cur, today or date.today(), "demo")
+        frozen = meeting.freeze(cur, today or date.today(), "demo")
+        if frozen:  # a meeting that opens with last week's open action
+            cur.executemany(
+                "insert into meeting_actions values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                history.action_items(frozen[-1]),
+            )
         db.audit(cur, "demo", "load_demo", "database", None, json.dumps(counts))
     return counts
 

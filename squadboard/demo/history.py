@@ -9,7 +9,7 @@ random generator of its own, so the rest of the demo stays exactly as it was.
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import polars as pl
 
@@ -115,3 +115,43 @@ def _week(rng, snaps, monday, k, pick, owners, removed_rows) -> pl.DataFrame:
             )
         )
     return snaps
+
+
+def action_items(last_week: date) -> list[tuple]:
+    """Meeting items of the last two frozen weeks (`last_week` is the latest Monday): one
+    action still open from the week before, so the latest meeting opens with it."""
+    from squadboard.meeting_actions import item_id  # the same ids as items recorded on the page
+
+    before = last_week - timedelta(days=7)
+    rows = [
+        (before, "orcas", "action", "Re-qualify the overdue Compass Suite deals", "tom.becker",
+         before + timedelta(days=11), "rafael.costa", None),
+        (before, "orcas", "decision", "Deal reviews move to Tuesday mornings", None, None,
+         "rafael.costa", None),
+        (before, None, "action", "Share the pricing playbook with every squad", "ana.souza",
+         before + timedelta(days=7), "elena.duarte", before + timedelta(days=10)),
+        (before, None, "action", "Book a discovery-call workshop for new hires", "priya.raman",
+         before + timedelta(days=14), "elena.duarte", None),
+        (last_week, None, "decision", "Overdue deals get a new close date or are closed lost",
+         None, None, "elena.duarte", None),
+    ]  # fmt: skip
+    out = []
+    for week, squad, kind, text, owner, due, by, done in rows:
+        created = datetime.combine(week + timedelta(days=7), datetime.min.time()).replace(hour=9)
+        done_at = datetime.combine(done, datetime.min.time()).replace(hour=12) if done else None
+        out.append(
+            (
+                item_id(week, squad, kind, text, owner, due),
+                week,
+                squad,
+                kind,
+                text,
+                owner,
+                due,
+                by,
+                created,
+                done_at,
+                by if done else None,
+            )  # fmt: skip
+        )
+    return out
