@@ -278,3 +278,33 @@ def test_stall_factor_and_stale_days_are_plan_settings():
     assert meeting.needs_help(_health(days_in_stage=16), Plan(stall_factor=1.5)).height == 1
     assert Plan(stall_factor=0).validate() == ["stall factor must be above 0"]
     assert Plan(stale_days=0).validate() == ["stale days must be at least 1"]
+
+
+def test_the_demo_has_eight_frozen_weeks_with_every_category(demo_con):
+    weeks = meeting.frozen_weeks(demo_con)
+    last_eight = [w.monday for w in weeks[:8]]
+    assert last_eight[0] == W47 and len(last_eight) == 8
+    seen: dict[str, int] = {}
+    for week in last_eight:
+        for squad in ("falcons", "lynx", "orcas", "ravens", None):
+            rows = db.run(demo_con, "pipeline_bridge", week_start=week, squad_id=squad)
+            assert meeting.bridge_balances(rows), (week, squad)
+            for category, deals in zip(rows["category"], rows["deals"], strict=True):
+                seen[category] = seen.get(category, 0) + deals
+    assert all(seen[c] > 0 for c in ORDER), seen
+    help_ = meeting.needs_help(
+        db.run(demo_con, "meeting_deal_health", week_start=W47, squad_id=None), Plan()
+    )
+    reasons = " ".join(help_["reasons"])
+    for kind in ("overdue", "pushed out 2 times", "stalled", "large and unchanged"):
+        assert kind in reasons, kind
+
+
+def test_the_waterfall_bars_are_the_bridge(weeks):
+    from squadboard import meeting_charts
+
+    rows = db.run(weeks, "pipeline_bridge", week_start=W47, squad_id="orcas")
+    bars = meeting_charts.bridge_waterfall(rows).data[0]
+    assert list(bars.y) == [float(a) for a in rows["amount"]]
+    assert list(bars.measure) == ["absolute"] + ["relative"] * 10 + ["total"]
+    assert list(bars.x)[0] == "Start" and list(bars.x)[-1] == "End"
