@@ -82,11 +82,6 @@ def standings_section(m: Meeting) -> None:
     _show_table(m, meeting_report.standings(rows), "No squad has a quota this quarter.")
 
 
-def standings_pack(m: Meeting):
-    rows = _standings(m)
-    return None, meeting_charts.standings_bars(rows), meeting_report.standings(rows)
-
-
 # 2. The bridge ------------------------------------------------------------------------------
 
 
@@ -130,11 +125,6 @@ def bridge_section(m: Meeting) -> None:
     _show_table(m, meeting_report.movements(deals), "No deals.")
 
 
-def bridge_pack(m: Meeting):
-    return (m.describe, meeting_charts.bridge_waterfall(_bridge(m)),
-            meeting_report.movements(_movements(m)))  # fmt: skip
-
-
 # 3. Wins --------------------------------------------------------------------------------------
 
 
@@ -144,11 +134,6 @@ def wins_section(m: Meeting) -> None:
     st.metric(f"Won in {m.label}", meeting_report.money(total), f"{wins.height} deals",
               delta_color="off", delta_arrow="off")  # fmt: skip
     _show_table(m, meeting_report.wins(wins), "No deal was won this week.")
-
-
-def wins_pack(m: Meeting):
-    wins = ui.run("meeting_wins", week_start=m.week, squad_id=m.squad_id)
-    return None, None, meeting_report.wins(wins)
 
 
 # 4. Deals that need help ----------------------------------------------------------------------
@@ -166,10 +151,6 @@ def help_section(m: Meeting) -> None:
         f"large and unchanged for {plan.stale_days} days or more."
     )
     _show_table(m, meeting_report.needing_help(_needing_help(m)), "No deal needs help.")
-
-
-def help_pack(m: Meeting):
-    return None, None, meeting_report.needing_help(_needing_help(m))
 
 
 # 5. Kudos ------------------------------------------------------------------------------------
@@ -199,11 +180,6 @@ def kudos_section(m: Meeting) -> None:
     with right:
         st.subheader(f"{kudos.height} kudos")
         _show_table(m, meeting_report.kudos(kudos), "No kudos this week.")
-
-
-def kudos_pack(m: Meeting):
-    kudos = ui.run("meeting_kudos", week_start=m.week, squad_id=m.squad_id)
-    return None, None, meeting_report.kudos(kudos)
 
 
 # 7. Action items -----------------------------------------------------------------------------
@@ -253,18 +229,15 @@ def actions_section(m: Meeting) -> None:
         st.success(flash)
 
 
-def actions_pack(m: Meeting):
-    return None, None, meeting_report.actions(_actions(m))
-
-
-# Number -> (title, render, pack part). Section 6 (mentoring) is added where mentoring exists.
+# Number -> (title, render, the section's part of the meeting pack: (run, week, squad_id, plan)
+# -> (note, figure, table)). Section 6 (mentoring) is added where mentoring exists.
 SECTIONS = {
-    1: ("Where each squad stands", standings_section, standings_pack),
-    2: ("Pipeline bridge", bridge_section, bridge_pack),
-    3: ("Wins of the week", wins_section, wins_pack),
-    4: ("Deals that need help", help_section, help_pack),
-    5: ("Kudos of the week", kudos_section, kudos_pack),
-    7: ("Action items", actions_section, actions_pack),
+    1: ("Where each squad stands", standings_section, meeting_report.standings_part),
+    2: ("Pipeline bridge", bridge_section, meeting_report.bridge_part),
+    3: ("Wins of the week", wins_section, meeting_report.wins_part),
+    4: ("Deals that need help", help_section, meeting_report.help_part),
+    5: ("Kudos of the week", kudos_section, meeting_report.kudos_part),
+    7: ("Action items", actions_section, meeting_report.actions_part),
 }
 NUMBERS = list(SECTIONS)
 
@@ -427,16 +400,17 @@ if not presenting:
     with st.sidebar:
         st.subheader("Meeting pack")
         st.caption("The whole week as one HTML file (charts included, opens offline).")
-        st.download_button(
+        ui.html_download(
             "Download the meeting pack",
             lambda: meeting_report.pack(
                 f"Weekly meeting · {ctx.squad} · {ctx.label}",
                 ctx.describe,
-                [(f"{n}. {t}", *pack(ctx)) for n, (t, _, pack) in SECTIONS.items()],
-            ).encode("utf-8"),
+                [
+                    (f"{n}. {t}", *part(ui.run, ctx.week, ctx.squad_id, plan))
+                    for n, (t, _, part) in SECTIONS.items()
+                ],
+            ),
             f"meeting_{ctx.label}_{squad_pick}.html",
-            "text/html",
-            icon=":material/download:",
             key="meeting_pack",
         )
         with st.expander("What the bridge categories mean"):

@@ -226,3 +226,41 @@ def pack(
         + "".join(parts)
         + "</body></html>"
     )
+
+
+# The pack's part of each section: (note, figure, table), from the named queries through `run`
+# (ui.run on the page, db.run bound to a connection elsewhere).
+
+
+def standings_part(run, week: date, squad_id: str | None, plan):
+    from squadboard.meeting_charts import standings_bars
+
+    rows = run("meeting_standings", week_start=week, squad_id=squad_id)
+    return None, standings_bars(rows), standings(rows)
+
+
+def bridge_part(run, week: date, squad_id: str | None, plan):
+    from squadboard.meeting_charts import bridge_waterfall
+
+    rows = run("pipeline_bridge", week_start=week, squad_id=squad_id)
+    moves = run("deal_movements", week_start=week, squad_id=squad_id)
+    return None, bridge_waterfall(rows), movements(moves)
+
+
+def wins_part(run, week: date, squad_id: str | None, plan):
+    return None, None, wins(run("meeting_wins", week_start=week, squad_id=squad_id))
+
+
+def help_part(run, week: date, squad_id: str | None, plan):
+    from squadboard.meeting import needs_help
+
+    health = run("meeting_deal_health", week_start=week, squad_id=squad_id)
+    return None, None, needing_help(needs_help(health, plan))
+
+
+def kudos_part(run, week: date, squad_id: str | None, plan):
+    return None, None, kudos(run("meeting_kudos", week_start=week, squad_id=squad_id))
+
+
+def actions_part(run, week: date, squad_id: str | None, plan):
+    return None, None, actions(run("meeting_actions", week_start=week, squad_id=squad_id))

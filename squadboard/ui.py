@@ -401,3 +401,16 @@ def money(label: str, help: str | None = None):
 
 def pct(label: str, help: str | None = None):
     return st.column_config.NumberColumn(label, help=help, format="percent")
+
+
+def html_download(label: str, make, file_name: str, key: str) -> None:
+    """A self-contained HTML file (e.g. the weekly meeting pack), made only when clicked.
+    `make` returns the HTML text; whoever builds it escapes every text (meeting_report.py)."""
+    st.download_button(
+        label,
+        lambda: make().encode("utf-8"),
+        file_name,
+        "text/html",
+        icon=":material/download:",
+        key=key,
+    )

@@ -221,3 +221,27 @@ def test_the_meeting_pack_is_one_offline_html_file(demo_con):
     assert "&lt;script&gt;x()&lt;/script&gt;" in html and "<script>x()" not in html
     assert "&lt;img src=x" in html and "**Ann**" in html
     assert moves["deal"][0].replace("&", "&amp;") in html
+
+
+def test_the_whole_pack_of_a_week_from_every_sections_part(demo_con):
+    from functools import partial
+
+    from squadboard.plan import Plan
+
+    run = partial(db.run, demo_con)
+    parts = [
+        meeting_report.standings_part,
+        meeting_report.bridge_part,
+        meeting_report.wins_part,
+        meeting_report.help_part,
+        meeting_report.kudos_part,
+        meeting_report.actions_part,
+    ]
+    sections = [(f"{i}. part", *part(run, W47, "orcas", Plan())) for i, part in enumerate(parts)]
+    html = meeting_report.pack("Weekly meeting · Orcas · 2026-W47", "Compares ...", sections)
+    assert html.count("Plotly.newPlot") == 2  # standings and the bridge, one library
+    assert html.count("plotly.js v") == 1
+    moves = db.run(demo_con, "deal_movements", week_start=W47, squad_id="orcas")
+    for deal in moves["deal"]:
+        assert deal.replace("&", "&amp;") in html
+    assert "Re-qualify the overdue Compass Suite deals" in html  # the carried action
