@@ -356,6 +356,8 @@ if presenting:
         [data-testid="stSelectbox"] *, .stNumberInput input, [data-testid="stMarkdownContainer"] p
             { font-size: 26px !important; color: #000000 !important; }
         [data-testid="stCaptionContainer"] { opacity: 1 !important; }
+        [data-testid="stMain"] button *, [data-testid="stMain"] input,
+        [data-testid="stMain"] [data-testid="stForm"] * { font-size: 26px !important; }
         h1 { font-size: 60px !important; } h2, h3 { font-size: 44px !important; }
         [data-testid="stMetric"] [data-testid="stMetricValue"] *
             { font-size: 72px !important; line-height: 1.2 !important; }
