@@ -191,13 +191,15 @@ def _actions(m: Meeting) -> pl.DataFrame:
 
 def actions_section(m: Meeting) -> None:
     items = _actions(m)
-    carried = items.filter(pl.col("carried")).height
-    if carried:
-        st.caption(f"{carried} open from earlier meetings first, then this meeting's.")
+    carried = items.filter(pl.col("carried"))
+    if carried.height:
+        still = carried.filter(~pl.col("done")).height
+        st.caption(f"First the actions of earlier meetings ({still} still open), then this "
+                   "meeting's decisions and actions.")  # fmt: skip
     _show_table(m, meeting_report.actions(items), "No decisions or actions recorded yet.")
     if not m.may_write:
         return
-    open_items = items.filter(~pl.col("done"))
+    open_items = items.filter(~pl.col("done") & (pl.col("kind") == "action"))
     for r in open_items.iter_rows(named=True):
         label = f"Done: {r['text'][:60]}"
         if st.button(ui.plain(label), key=f"tick_{r['action_id']}", icon=":material/check:"):

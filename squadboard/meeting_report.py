@@ -150,7 +150,11 @@ def recognised(frame: pl.DataFrame) -> pl.DataFrame:
 def actions(frame: pl.DataFrame) -> pl.DataFrame:
     return _words(
         frame.with_columns(
-            state=pl.when(pl.col("done")).then(pl.lit("done")).otherwise(pl.lit("open")),
+            state=pl.when(pl.col("kind") == "decision")
+            .then(pl.lit("decided"))
+            .when(pl.col("done"))
+            .then(pl.lit("done"))
+            .otherwise(pl.lit("open")),
             since=pl.when(pl.col("carried"))
             .then(pl.lit("an earlier meeting"))
             .otherwise(pl.lit("this meeting")),  # fmt: skip
