@@ -5,10 +5,12 @@ section is a function in SECTIONS (number -> title, render, pack part), so a sec
 added without touching the others. `?week=2026-W47&squad=orcas&section=2` reopens exactly
 that week, squad and section; presentation mode is the wall screen."""
 
+import contextlib
 import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import duckdb
 import polars as pl
 import streamlit as st
 
@@ -17,7 +19,10 @@ from squadboard.contribution import ContributionError
 
 viewer = ui.who()
 plan = ui.current_plan()
-meeting.freeze_ended_weeks(ui.con(), ui.today())  # the weeks that ended since the last visit
+# The weeks that ended since the last visit. A read-only or busy database shows the weeks
+# frozen so far; the next visit freezes the rest.
+with contextlib.suppress(duckdb.Error):
+    meeting.freeze_ended_weeks(ui.con(), ui.today())
 weeks = ui.run("meeting_weeks")
 roster = ui.run("roster", as_of=ui.today())
 squad_names = dict(
@@ -261,40 +266,13 @@ else:
     st.stop()
 
 if "meeting_week" not in st.session_state:  # the first run: read the link once
-    notes = []
-    asked = st.query_params.get("week")
-    st.session_state["meeting_week"] = week_ids[0]
-    if asked is not None:
-        try:
-            monday = meeting.parse_week(asked).isoformat()
-            if monday in week_ids:
-                st.session_state["meeting_week"] = monday
-            else:
-                notes.append(f"Ignored the link's week {asked!r}: it is not a frozen week.")
-        except meeting.MeetingError as exc:
-            notes.append(f"Ignored the link's week: {exc}.")
-    asked = st.query_params.get("squad")
-    st.session_state["meeting_squad"] = squad_ids[0]
-    if asked is not None:
-        if asked in squad_ids:
-            st.session_state["meeting_squad"] = asked
-        else:
-            notes.append(f"Ignored the link's squad {asked!r}: not a squad you can open here.")
-    asked = st.query_params.get("section")
-    st.session_state["meeting_section"] = NUMBERS[0]
-    if asked is not None:
-        if asked.strip().isdigit() and int(asked) in SECTIONS:
-            st.session_state["meeting_section"] = int(asked)
-        else:
-            numbers = ", ".join(map(str, NUMBERS))
-            notes.append(f"Ignored the link's section {asked!r}: use one of {numbers}.")
-    asked = st.query_params.get("present")
-    if asked is not None:
-        if asked in ("1", "0"):
-            st.session_state["meeting_present"] = asked == "1"
-        else:
-            notes.append(f"Ignored the link's present {asked!r}: use 1 (wall screen) or 0.")
-    st.session_state["meeting_notes"] = notes
+    link = meeting.read_link(st.query_params.to_dict(), week_ids, squad_ids, NUMBERS)
+    st.session_state.update(
+        meeting_week=link.week, meeting_squad=link.squad, meeting_section=link.section
+    )
+    if link.present is not None:
+        st.session_state["meeting_present"] = link.present
+    st.session_state["meeting_notes"] = link.notes
 for note in st.session_state.pop("meeting_notes", []):
     st.warning(ui.plain(note))
 if st.session_state.get("meeting_squad") not in squad_ids:

@@ -89,6 +89,53 @@ def _fy_start(cur: duckdb.DuckDBPyConnection) -> int:
     return int(json.loads(row[0])) if row else 1
 
 
+@dataclass(frozen=True)
+class Link:
+    """What a link (`?week=2026-W47&squad=orcas&section=2&present=1`) opens, and a message for
+    each value it had to ignore."""
+
+    week: str  # a Monday, ISO
+    squad: str
+    section: int
+    present: bool | None
+    notes: list[str]
+
+
+def read_link(
+    params: dict[str, str], weeks: list[str], squads: list[str], sections: list[int]
+) -> Link:
+    """The week, squad and section a link asks for, among those offered (the first of each
+    otherwise); a value that is not offered is ignored with a note saying so."""
+    notes = []
+    week, squad, section, present = weeks[0], squads[0], sections[0], None
+    if (asked := params.get("week")) is not None:
+        try:
+            monday = parse_week(asked).isoformat()
+            if monday in weeks:
+                week = monday
+            else:
+                notes.append(f"Ignored the link's week {asked!r}: it is not a frozen week.")
+        except MeetingError as exc:
+            notes.append(f"Ignored the link's week: {exc}.")
+    if (asked := params.get("squad")) is not None:
+        if asked in squads:
+            squad = asked
+        else:
+            notes.append(f"Ignored the link's squad {asked!r}: not a squad you can open here.")
+    if (asked := params.get("section")) is not None:
+        if asked.strip().isdigit() and int(asked) in sections:
+            section = int(asked)
+        else:
+            numbers = ", ".join(map(str, sections))
+            notes.append(f"Ignored the link's section {asked!r}: use one of {numbers}.")
+    if (asked := params.get("present")) is not None:
+        if asked in ("1", "0"):
+            present = asked == "1"
+        else:
+            notes.append(f"Ignored the link's present {asked!r}: use 1 (wall screen) or 0.")
+    return Link(week, squad, section, present, notes)
+
+
 # Freezing ----------------------------------------------------------------------------------
 
 _FROM_SNAPSHOT = """

@@ -308,3 +308,25 @@ def test_the_waterfall_bars_are_the_bridge(weeks):
     assert list(bars.y) == [float(a) for a in rows["amount"]]
     assert list(bars.measure) == ["absolute"] + ["relative"] * 10 + ["total"]
     assert list(bars.x)[0] == "Start" and list(bars.x)[-1] == "End"
+
+
+@pytest.mark.parametrize(
+    "params, expected, note",
+    [
+        ({}, ("2026-11-16", "all", 1, None), None),
+        ({"week": "2026-W46", "squad": "orcas", "section": "2", "present": "1"},
+         ("2026-11-09", "orcas", 2, True), None),
+        ({"week": "2026-W45"}, ("2026-11-16", "all", 1, None), "it is not a frozen week"),
+        ({"week": "W46"}, ("2026-11-16", "all", 1, None), "use an ISO week like 2026-W47"),
+        ({"squad": "falcons"}, ("2026-11-16", "all", 1, None), "not a squad you can open here"),
+        ({"section": "6"}, ("2026-11-16", "all", 1, None), "use one of 1, 2, 3, 4, 5, 7"),
+        ({"section": "<b>2</b>"}, ("2026-11-16", "all", 1, None), "'<b>2</b>'"),
+        ({"present": "yes"}, ("2026-11-16", "all", 1, None), "use 1 (wall screen) or 0"),
+    ],
+)  # fmt: skip
+def test_a_link_opens_what_it_names_and_ignores_the_rest_with_a_note(params, expected, note):
+    link = meeting.read_link(
+        params, ["2026-11-16", "2026-11-09"], ["all", "orcas", "lynx"], [1, 2, 3, 4, 5, 7]
+    )
+    assert (link.week, link.squad, link.section, link.present) == expected
+    assert (note is None and link.notes == []) or (len(link.notes) == 1 and note in link.notes[0])
