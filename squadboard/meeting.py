@@ -148,6 +148,22 @@ before as (
     select * from meeting_week_deals where week_start = $monday - 7 and status = 'open'
 ),
 
+-- Names are looked up for deals seen for the first time only, outcomes for deals that left:
+-- a week of 500,000 open deals does not join all 5,000,000 deals.
+fresh as (
+    select deal_id, name, account from deals
+    where deal_id in (select deal_id from snap anti join before using (deal_id))
+),
+
+gone_ids as (
+    select deal_id from before anti join snap using (deal_id)
+),
+
+outcome as (
+    select deal_id, status, stage, amount, close_date, name, account from deals
+    where deal_id in (select deal_id from gone_ids)
+),
+
 opened as (
     select
         $monday as week_start,
@@ -159,8 +175,8 @@ opened as (
         s.amount,
         s.probability,
         s.close_date,
-        coalesce(d.name, b.deal) as deal,
-        coalesce(d.account, b.account) as account,
+        coalesce(b.deal, f.name) as deal,
+        coalesce(b.account, f.account) as account,
         case
             when b.deal_id is not null and b.stage is not distinct from s.stage then b.stage_since
             else $source
@@ -181,7 +197,7 @@ opened as (
         end as ended_stage_days
     from snap as s
     left join before as b on b.deal_id = s.deal_id
-    left join deals as d on d.deal_id = s.deal_id
+    left join fresh as f on f.deal_id = s.deal_id
     left join squad_membership_days as m
         on m.rep_id = s.owner_id and $sunday >= m.valid_from and $sunday < m.valid_to
 ),
@@ -197,21 +213,22 @@ gone as (
         case when d.status in ('won', 'lost') then d.amount else b.amount end as amount,
         b.probability,
         case when d.status in ('won', 'lost') then d.close_date else b.close_date end,
-        coalesce(d.name, b.deal),
-        coalesce(d.account, b.account),
+        coalesce(b.deal, d.name),
+        coalesce(b.account, d.account),
         b.stage_since,
         b.pushes,
         $source as last_change,
         b.stage as ended_stage,
         date_diff('day', b.stage_since, $source) as ended_stage_days
     from before as b
-    left join deals as d on d.deal_id = b.deal_id
-    where b.deal_id not in (select deal_id from snap)
+    inner join gone_ids as g on g.deal_id = b.deal_id
+    left join outcome as d on d.deal_id = b.deal_id
 )
 
 select * from opened
 union all
 select * from gone
+order by deal_id
 """
 
 _STANDINGS = """
@@ -282,13 +299,17 @@ def freeze(cur: duckdb.DuckDBPyConnection, through: date, actor: str = "system")
     if not weeks:
         return []
     fy = _fy_start(cur)
+    days = sorted(
+        r[0]
+        for r in cur.execute(
+            "select distinct snapshot_date from pipeline_snapshots where snapshot_date <= ?",
+            [weeks[-1] + timedelta(days=6)],
+        ).fetchall()
+    )
     for monday in weeks:
         sunday = monday + timedelta(days=6)
         # The last snapshot in the week; none in it: the latest before it (carried forward).
-        as_of = cur.execute(
-            "select max(snapshot_date) from pipeline_snapshots where snapshot_date <= ?",
-            [sunday],
-        ).fetchone()[0]
+        as_of = max((d for d in days if d <= sunday), default=None)
         if as_of is None:
             continue  # nothing imported up to this week yet
         source = as_of if as_of >= monday else None
