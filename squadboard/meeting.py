@@ -292,9 +292,12 @@ def weeks_to_freeze(cur: duckdb.DuckDBPyConnection, through: date) -> list[date]
     return out
 
 
-def freeze(cur: duckdb.DuckDBPyConnection, through: date, actor: str = "system") -> list[date]:
+def freeze(
+    cur: duckdb.DuckDBPyConnection, through: date, actor: str = "system", *, audit: bool = True
+) -> list[date]:
     """Freeze every week that ended before `through` (in the caller's transaction); the
-    Mondays frozen back. A frozen week is never frozen again."""
+    Mondays frozen back. A frozen week is never frozen again. `audit=False` only where the
+    whole database is being built (the benchmark's deterministic organisation)."""
     weeks = weeks_to_freeze(cur, through)
     if not weeks:
         return []
@@ -329,8 +332,9 @@ def freeze(cur: duckdb.DuckDBPyConnection, through: date, actor: str = "system")
             "insert into meeting_weeks values (?, ?, ?, ?, now()::timestamp)",
             [monday, sunday, source, as_of],
         )
-    detail = json.dumps({"weeks": [week_label(m) for m in weeks]})
-    db.audit(cur, actor, "freeze_weeks", "meeting_weeks", week_label(weeks[-1]), detail)
+    if audit:
+        detail = json.dumps({"weeks": [week_label(m) for m in weeks]})
+        db.audit(cur, actor, "freeze_weeks", "meeting_weeks", week_label(weeks[-1]), detail)
     return weeks
 
 
