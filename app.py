@@ -26,6 +26,7 @@ PAGES = [
     ("Mentoring", "pages/mentoring.py", "Mentoring", ":material/front_hand:", "all"),
     ("Data", "pages/imports.py", "Import", ":material/upload_file:", "leader"),
     ("Data", "pages/settings.py", "Plan settings", ":material/tune:", "leader"),
+    ("Meeting", "pages/meeting.py", "Weekly meeting", ":material/co_present:", "all"),
 ]
 
 # Every page has one URL, the same for every role: its file's name (/squads, /my_squad...). No

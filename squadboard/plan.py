@@ -65,6 +65,10 @@ class Plan:
     # mentoring board in the contribution score (0 until a leader gives it one).
     mentor_min_deals: int = 10
     contribution_mentoring: float = 0.0
+    # Weekly meeting (issue #14): a deal is stalled after stall_factor x the org's median days
+    # in its stage; a large deal is stale after stale_days without a change.
+    stall_factor: float = 2.0
+    stale_days: int = 21
 
     def validate(self) -> list[str]:
         problems = []
@@ -91,6 +95,7 @@ class Plan:
             problems.append("squad credit rule must be rep_squad or deal_team")
         if self.mentor_min_deals < 1:
             problems.append("mentor minimum deals must be at least 1")
+        problems.extend(meeting_problems(self))
         return problems
 
 
@@ -121,6 +126,16 @@ def contribution_problems(plan: Plan) -> list[str]:
         problems.append("pool kudos points must not be negative")
     if plan.kudos_daily_limit < 1:
         problems.append("kudos daily limit must be at least 1")
+    return problems
+
+
+def meeting_problems(plan: Plan) -> list[str]:
+    """Checks of the weekly meeting settings."""
+    problems = []
+    if plan.stall_factor <= 0:
+        problems.append("stall factor must be above 0")
+    if plan.stale_days < 1:
+        problems.append("stale days must be at least 1")
     return problems
 
 

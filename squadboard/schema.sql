@@ -589,3 +589,181 @@ left join (
 ) as a on a.mentor_id = r.rep_id
 where r.active and coalesce(s.available, true)
     and coalesce(a.mentees, 0) < coalesce(s.mentee_limit, 2);
+
+-- Weekly meeting (issue #14) -------------------------------------------------------------
+-- Frozen weeks: written once by squadboard/meeting.py when a week (Monday-Sunday) has ended,
+-- never rewritten and never rebuilt from the snapshots again; a later import that corrects
+-- the past shows in the next week. Not derived tables: facts.refresh leaves them alone.
+
+-- One row per frozen week: where its end state came from.
+create table if not exists meeting_weeks (
+    week_start date primary key,            -- a Monday
+    week_end date not null,                 -- its Sunday
+    source_date date,                       -- the last snapshot in the week; null = carried
+    as_of date not null,                    -- the snapshot day the end state is from
+    frozen_at timestamp not null
+);
+
+-- Every deal open at a frozen week's end (status 'open'), and every deal open at the week
+-- before's end that was no longer open at this one (status won, lost or removed), as they stood.
+create table if not exists meeting_week_deals (
+    week_start date not null,
+    deal_id varchar not null,
+    status varchar not null check (status in ('open', 'won', 'lost', 'removed')),
+    owner_id varchar,
+    squad_id varchar,                       -- the owner's squad on the week's Sunday
+    stage varchar,
+    amount decimal(18, 2),
+    probability double,
+    close_date date,
+    deal varchar,                           -- the deal's name and account when frozen
+    account varchar,
+    stage_since date,                       -- first snapshot day showing the current stage
+    pushes integer not null default 0,      -- times the close date moved later, all weeks
+    last_change date,                       -- last snapshot day stage, amount, close or owner changed
+    ended_stage varchar,                    -- a stage left this week (changed, won, lost ...)
+    ended_stage_days integer,               -- and how many days the deal had been in it
+    primary key (week_start, deal_id)
+);
+
+-- Where each squad stood at a frozen week's end, in the fiscal quarter of the week.
+create table if not exists meeting_week_squads (
+    week_start date not null,
+    squad_id varchar not null,
+    quarter varchar not null,               -- e.g. 2026-Q4
+    quota decimal(18, 2),
+    credited decimal(18, 2) not null,
+    credited_week_ago decimal(18, 2) not null,
+    attainment double,
+    attainment_week_ago double,
+    pace double,
+    status varchar,
+    primary key (week_start, squad_id)
+);
+
+-- Decisions and actions recorded in a meeting; open ones carry into the next meeting.
+create table if not exists meeting_actions (
+    action_id varchar primary key,          -- a digest of week, squad, kind, text, owner, due
+    week_start date not null,               -- the meeting's week
+    squad_id varchar,                       -- null = the all-squads meeting
+    kind varchar not null check (kind in ('action', 'decision')),
+    text varchar not null,
+    owner_id varchar,
+    due_date date,
+    created_by varchar not null,
+    created_at timestamp not null,
+    done_at timestamp,
+    done_by varchar
+);
+
+-- The fiscal quarter a meeting week belongs to: the one containing its Thursday (the week's
+-- middle, as ISO weeks count), on the plan's fiscal_year_start_month (default January).
+create or replace macro meeting_quarter_start(week_start) as (
+    date_trunc('month', week_start::date + 3)
+    - to_months(
+        ((month(week_start::date + 3) - coalesce(
+            (select value::integer from plan_settings where key = 'fiscal_year_start_month'), 1
+        ) + 12) % 12 % 3)::integer
+    )
+)::date;
+
+-- Every deal in a frozen week's bridge scope at its start (the week before's frozen end) or
+-- at its end, with the one category it moved in (null: in both, same amount). Scope: open,
+-- closing in the week's quarter, owned by the squad's reps (squad null: by any squad's).
+-- Precedence: won, lost, removed, pushed_out, pulled_in, moved_in / moved_out, new, grown /
+-- shrunk. change is what the deal adds to the pipeline (negative when it takes away).
+create or replace macro meeting_movements(week, squad) as table
+with bounds as (
+    select
+        meeting_quarter_start(week) as quarter_start,
+        (meeting_quarter_start(week) + interval 3 month)::date as quarter_end
+),
+
+before_all as (
+    select * from meeting_week_deals
+    where week_start = week::date - 7 and status = 'open'
+),
+
+after_all as (
+    select * from meeting_week_deals where week_start = week::date
+),
+
+in_scope_start as (
+    select b.* from before_all as b, bounds
+    where b.close_date >= bounds.quarter_start and b.close_date < bounds.quarter_end
+        and (b.squad_id = squad or (squad is null and b.squad_id is not null))
+),
+
+in_scope_end as (
+    select a.* from after_all as a, bounds
+    where a.status = 'open'
+        and a.close_date >= bounds.quarter_start and a.close_date < bounds.quarter_end
+        and (a.squad_id = squad or (squad is null and a.squad_id is not null))
+),
+
+scoped as (
+    select deal_id from (
+        select deal_id from in_scope_start
+        union
+        select deal_id from in_scope_end
+    )
+    where exists (select 1 from meeting_weeks where week_start = week::date)
+),
+
+paired as (
+    select
+        k.deal_id,
+        s.deal_id is not null as in_start,
+        e.deal_id is not null as in_end,
+        coalesce(s.amount, 0) as amount_start,
+        coalesce(e.amount, 0) as amount_end_open,
+        a.status as status_after,
+        a.close_date as close_after,
+        a.squad_id as squad_after,
+        b.close_date as close_before,
+        b.deal_id is not null as seen_before,
+        s.close_date as close_date_start,
+        s.stage as stage_start,
+        coalesce(a.close_date, s.close_date) as close_date_end,
+        coalesce(a.stage, s.stage) as stage_end,
+        case when a.status = 'open' then a.amount end as amount_end,
+        coalesce(a.owner_id, s.owner_id) as owner_id,
+        coalesce(a.deal, s.deal, b.deal) as deal,
+        coalesce(a.account, s.account, b.account) as account
+    from scoped as k
+    left join in_scope_start as s on s.deal_id = k.deal_id
+    left join in_scope_end as e on e.deal_id = k.deal_id
+    left join after_all as a on a.deal_id = k.deal_id
+    left join before_all as b on b.deal_id = k.deal_id
+),
+
+categorised as (
+    select
+        p.*,
+        case
+            when p.in_start and not p.in_end then
+                case
+                    when p.status_after = 'won' then 'won'
+                    when p.status_after = 'lost' then 'lost'
+                    when p.status_after is distinct from 'open' then 'removed'
+                    when p.close_after >= bounds.quarter_end then 'pushed_out'
+                    when p.close_after < bounds.quarter_start or p.close_after is null then 'removed'
+                    else 'moved_out'
+                end
+            when p.in_end and not p.in_start then
+                case
+                    when not p.seen_before then 'new'
+                    when p.close_before is null
+                        or p.close_before < bounds.quarter_start
+                        or p.close_before >= bounds.quarter_end then 'pulled_in'
+                    else 'moved_in'
+                end
+            when p.amount_end_open > p.amount_start then 'grown'
+            when p.amount_end_open < p.amount_start then 'shrunk'
+        end as category,
+        (case when p.in_end then p.amount_end_open else 0 end
+            - case when p.in_start then p.amount_start else 0 end)::decimal(18, 2) as change
+    from paired as p, bounds
+)
+
+select * from categorised;

@@ -699,3 +699,16 @@ def table(frame: pl.DataFrame, column_config: dict | None = None, **kwargs):
     shown, config = for_screen(frame, column_config)
     kwargs.setdefault("hide_index", True)
     return st.dataframe(shown, column_config=config, **kwargs)
+
+
+def html_download(label: str, make, file_name: str, key: str) -> None:
+    """A self-contained HTML file (e.g. the weekly meeting pack), made only when clicked.
+    `make` returns the HTML text; whoever builds it escapes every text (meeting_report.py)."""
+    st.download_button(
+        label,
+        lambda: make().encode("utf-8"),
+        file_name,
+        "text/html",
+        icon=":material/download:",
+        key=key,
+    )

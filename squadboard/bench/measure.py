@@ -13,7 +13,7 @@ import logging
 import os
 import statistics
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -106,7 +106,8 @@ def context(path: Path, anchor: date) -> dict[str, object]:
         "rep_id": leader,
         "viewer_id": leader,
         "deal_id": deal,
-        "week_start": anchor,
+        # the last week that ended before the anchor day: the weekly meeting's frozen week
+        "week_start": anchor - timedelta(days=anchor.weekday() + 7),
         "seeker_id": seeker,
         "account": account,
         "window_start": skills.default_window(anchor)[0],

@@ -16,7 +16,8 @@ from datetime import date, timedelta
 import duckdb
 import polars as pl
 
-from squadboard import db, facts, periods
+from squadboard import db, facts, meeting, periods
+from squadboard.demo import history
 from squadboard.demo.cast import (
     ACCOUNT_A,
     ACCOUNT_B,
@@ -251,6 +252,9 @@ def generate(seed: int = 7, today: date | None = None) -> dict[str, pl.DataFrame
     quotas.append(("rep_stretch", "sam.okafor", current.start, current.end, 60_000))
 
     snapshots = snapshot_rows(deals, start_all, today)
+    # The weekly meeting's last weeks: pushes, pull-ins, changes of amount and owner, deletions.
+    owners = [(a.rep_id, squad_on(a.rep_id, today)) for a in aes if squad_on(a.rep_id, today)]
+    snapshots = history.with_history(snapshots, deals, owners, seed, today)
 
     return {
         "squads": pl.DataFrame(
@@ -324,6 +328,15 @@ def load(
             [json.dumps({"seed": seed, "today": str(today or date.today())})],
         )
         facts.refresh(cur)
+        for table in ("meeting_weeks", "meeting_week_deals", "meeting_week_squads"):
+            cur.execute(f"delete from {table}")
+        cur.execute("delete from meeting_actions")
+        frozen = meeting.freeze(cur, today or date.today(), "demo")
+        if frozen:  # a meeting that opens with last week's open action
+            cur.executemany(
+                "insert into meeting_actions values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                history.action_items(frozen[-1]),
+            )
         db.audit(cur, "demo", "load_demo", "database", None, json.dumps(counts))
     return counts
 

@@ -11,7 +11,7 @@ from datetime import date
 
 import duckdb
 
-from squadboard import db, facts
+from squadboard import db, facts, meeting
 from squadboard.ingest import TABLES, Batch, ImportFailed, Problem, people, undo, validate
 
 # What a table's rows are keyed by: a batch row replaces the stored row with the same key.
@@ -320,6 +320,8 @@ def _write(con, batch: Batch, counts: dict[str, int], actor: str, as_of: date) -
         )
         import_id = cur.fetchone()[0]
         batch.import_id = import_id
+        # Weeks that ended before this import's day are frozen as they stood without it.
+        meeting.freeze(cur, as_of, actor)
         # The deals whose derived rows (squadboard/facts.py) this import changes.
         cur.execute("create or replace temp table changed_deals (deal_id varchar)")
         for table, (where, columns, cols, whole) in plans.items():

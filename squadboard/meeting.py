@@ -1,0 +1,419 @@
+"""The weekly meeting: frozen weeks, the pipeline bridge's categories, deals that need help.
+
+A week runs Monday to Sunday. Once it has ended, the open pipeline at its end is frozen into
+meeting_week_deals: from the last pipeline snapshot taken in the week, or carried forward
+from the latest one before it when nothing was imported that week. Frozen rows are written once and never
+rewritten: a later import that corrects the past changes the snapshots, so the correction shows
+in the next week's bridge (its end against this week's frozen end), never in this one.
+
+Weeks are frozen by `freeze`, which every import runs first (the weeks that ended before its
+day), the demo and the benchmark run after loading, and the meeting page runs when it opens
+(the weeks that ended before today). Action items are in squadboard/meeting_actions.py.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import duckdb
+import polars as pl
+
+from squadboard import db, periods
+from squadboard.plan import Plan
+
+# The bridge's rows, in order, with what each means (the page's help and docs/meeting.md).
+CATEGORIES: dict[str, tuple[str, str]] = {
+    "start": ("Start", "open pipeline at the end of the week before (its frozen end)"),
+    "new": ("New", "not open anywhere at the start: created or first imported this week"),
+    "pulled_in": ("Pulled in", "was open with a close date outside the quarter, now inside"),
+    "moved_in": ("Moved in", "was in another squad's pipeline: the owner changed squad"),
+    "grown": ("Grown", "in scope at both ends, amount went up (the increase)"),
+    "shrunk": ("Shrunk", "in scope at both ends, amount went down (the decrease)"),
+    "moved_out": ("Moved out", "now in another squad's pipeline: the owner changed squad"),
+    "pushed_out": (
+        "Pushed out",
+        "close date moved past the quarter (its start amount, even if the amount changed)",
+    ),
+    "won": ("Won", "closed won this week (its start amount leaves the pipeline)"),
+    "lost": ("Lost", "closed lost this week"),
+    "removed": (
+        "Removed",
+        "no longer in the export, or left the quarter another way "
+        "(close date cleared or moved before the quarter)",
+    ),
+    "end": ("End", "open pipeline at the end of this week (its frozen end)"),
+}
+CHANGES = [c for c in CATEGORIES if c not in ("start", "end")]
+PRECEDENCE = ["won", "lost", "removed", "pushed_out", "pulled_in", "moved_in", "moved_out", "new"]
+
+_WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
+
+
+class MeetingError(ValueError):
+    """A meeting write or link the rules refuse; the message says what to fix."""
+
+
+def monday_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def week_label(monday: date) -> str:
+    year, week, _ = monday.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def parse_week(text: str) -> date:
+    """`2026-W47` (ISO week) to its Monday; MeetingError saying what is accepted otherwise."""
+    m = _WEEK.match((text or "").strip())
+    if m:
+        try:
+            return date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1)
+        except ValueError:
+            pass
+    raise MeetingError(f"not a week: {text!r}; use an ISO week like 2026-W47")
+
+
+def quarter_of_week(monday: date, fy_start_month: int = 1) -> periods.Period:
+    """The fiscal quarter of a week: the one containing its Thursday (SQL:
+    meeting_quarter_start in schema.sql)."""
+    return periods.quarter_of(monday + timedelta(days=3), fy_start_month)
+
+
+def _fy_start(cur: duckdb.DuckDBPyConnection) -> int:
+    row = cur.execute(
+        "select value from plan_settings where key = 'fiscal_year_start_month'"
+    ).fetchone()
+    return int(json.loads(row[0])) if row else 1
+
+
+@dataclass(frozen=True)
+class Link:
+    """What a link (`?week=2026-W47&squad=orcas&section=2&present=1`) opens, and a message for
+    each value it had to ignore."""
+
+    week: str  # a Monday, ISO
+    squad: str
+    section: int
+    present: bool | None
+    notes: list[str]
+
+
+def read_link(
+    params: dict[str, str], weeks: list[str], squads: list[str], sections: list[int]
+) -> Link:
+    """The week, squad and section a link asks for, among those offered (the first of each
+    otherwise); a value that is not offered is ignored with a note saying so."""
+    notes = []
+    week, squad, section, present = weeks[0], squads[0], sections[0], None
+    if (asked := params.get("week")) is not None:
+        try:
+            monday = parse_week(asked).isoformat()
+            if monday in weeks:
+                week = monday
+            else:
+                notes.append(f"Ignored the link's week {asked!r}: it is not a frozen week.")
+        except MeetingError as exc:
+            notes.append(f"Ignored the link's week: {exc}.")
+    if (asked := params.get("squad")) is not None:
+        if asked in squads:
+            squad = asked
+        else:
+            notes.append(f"Ignored the link's squad {asked!r}: not a squad you can open here.")
+    if (asked := params.get("section")) is not None:
+        if asked.strip().isdigit() and int(asked) in sections:
+            section = int(asked)
+        else:
+            numbers = ", ".join(map(str, sections))
+            notes.append(f"Ignored the link's section {asked!r}: use one of {numbers}.")
+    if (asked := params.get("present")) is not None:
+        if asked in ("1", "0"):
+            present = asked == "1"
+        else:
+            notes.append(f"Ignored the link's present {asked!r}: use 1 (wall screen) or 0.")
+    return Link(week, squad, section, present, notes)
+
+
+# Freezing ----------------------------------------------------------------------------------
+
+_FROM_SNAPSHOT = """
+insert into meeting_week_deals
+with snap as (
+    select * from pipeline_snapshots where snapshot_date = $source
+),
+
+before as (
+    select * from meeting_week_deals where week_start = $monday - 7 and status = 'open'
+),
+
+-- Names are looked up for deals seen for the first time only, outcomes for deals that left:
+-- a week of 500,000 open deals does not join all 5,000,000 deals.
+fresh as (
+    select deal_id, name, account from deals
+    where deal_id in (select deal_id from snap anti join before using (deal_id))
+),
+
+gone_ids as (
+    select deal_id from before anti join snap using (deal_id)
+),
+
+outcome as (
+    select deal_id, status, stage, amount, close_date, name, account from deals
+    where deal_id in (select deal_id from gone_ids)
+),
+
+opened as (
+    select
+        $monday as week_start,
+        s.deal_id,
+        'open' as status,
+        s.owner_id,
+        m.squad_id,
+        s.stage,
+        s.amount,
+        s.probability,
+        s.close_date,
+        coalesce(b.deal, f.name) as deal,
+        coalesce(b.account, f.account) as account,
+        case
+            when b.deal_id is not null and b.stage is not distinct from s.stage then b.stage_since
+            else $source
+        end as stage_since,
+        coalesce(b.pushes, 0) + coalesce(s.close_date > b.close_date, false)::integer as pushes,
+        case
+            when b.deal_id is not null
+                and b.stage is not distinct from s.stage
+                and b.amount is not distinct from s.amount
+                and b.close_date is not distinct from s.close_date
+                and b.owner_id is not distinct from s.owner_id then b.last_change
+            else $source
+        end as last_change,
+        case when b.stage is distinct from s.stage then b.stage end as ended_stage,
+        case
+            when b.deal_id is not null and b.stage is distinct from s.stage
+                then date_diff('day', b.stage_since, $source)
+        end as ended_stage_days
+    from snap as s
+    left join before as b on b.deal_id = s.deal_id
+    left join fresh as f on f.deal_id = s.deal_id
+    left join squad_membership_days as m
+        on m.rep_id = s.owner_id and $sunday >= m.valid_from and $sunday < m.valid_to
+),
+
+gone as (
+    select
+        $monday as week_start,
+        b.deal_id,
+        case when d.status in ('won', 'lost') then d.status else 'removed' end as status,
+        b.owner_id,
+        b.squad_id,
+        case when d.status in ('won', 'lost') then d.stage else b.stage end as stage,
+        case when d.status in ('won', 'lost') then d.amount else b.amount end as amount,
+        b.probability,
+        case when d.status in ('won', 'lost') then d.close_date else b.close_date end,
+        coalesce(b.deal, d.name),
+        coalesce(b.account, d.account),
+        b.stage_since,
+        b.pushes,
+        $source as last_change,
+        b.stage as ended_stage,
+        date_diff('day', b.stage_since, $source) as ended_stage_days
+    from before as b
+    inner join gone_ids as g on g.deal_id = b.deal_id
+    left join outcome as d on d.deal_id = b.deal_id
+)
+
+select * from opened
+union all
+select * from gone
+order by deal_id
+"""
+
+_STANDINGS = """
+insert into meeting_week_squads
+with quota as (
+    select owner_id as squad_id, quota from quota_in_period('squad_base', $qs, $qe)
+),
+
+credits as (
+    select
+        squad_id,
+        sum(amount) filter (where close_date <= $sunday) as credited,
+        sum(amount) filter (where close_date <= $sunday - 7) as credited_week_ago
+    from credited_revenue
+    where close_date >= $qs and close_date < $qe
+    group by squad_id
+),
+
+measured as (
+    select
+        s.squad_id,
+        q.quota,
+        coalesce(c.credited, 0)::decimal(18, 2) as credited,
+        coalesce(c.credited_week_ago, 0)::decimal(18, 2) as credited_week_ago,
+        plan_elapsed($qs, $qe, $sunday) as elapsed
+    from squads as s
+    left join quota as q on q.squad_id = s.squad_id
+    left join credits as c on c.squad_id = s.squad_id
+)
+
+select
+    $monday,
+    squad_id,
+    $label,
+    quota,
+    credited,
+    credited_week_ago,
+    (credited / nullif(quota, 0))::double as attainment,
+    (credited_week_ago / nullif(quota, 0))::double as attainment_week_ago,
+    (credited / nullif(quota, 0) / nullif(elapsed, 0))::double as pace,
+    pace_status(credited / nullif(quota, 0) / nullif(elapsed, 0)) as status
+from measured
+"""
+
+
+def weeks_to_freeze(cur: duckdb.DuckDBPyConnection, through: date) -> list[date]:
+    """The Mondays of the weeks that ended before `through` and are not frozen yet: from the
+    week of the first snapshot (or the week after the last frozen one) on."""
+    last = cur.execute("select max(week_start) from meeting_weeks").fetchone()[0]
+    if last is not None:
+        first = last + timedelta(days=7)
+    else:
+        day = cur.execute("select min(snapshot_date) from pipeline_snapshots").fetchone()[0]
+        if day is None:
+            return []
+        first = monday_of(day)
+    out = []
+    while first + timedelta(days=6) < through:
+        out.append(first)
+        first += timedelta(days=7)
+    return out
+
+
+def freeze(
+    cur: duckdb.DuckDBPyConnection, through: date, actor: str = "system", *, audit: bool = True
+) -> list[date]:
+    """Freeze every week that ended before `through` (in the caller's transaction); the
+    Mondays frozen back. A frozen week is never frozen again. `audit=False` only where the
+    whole database is being built (the benchmark's deterministic organisation)."""
+    weeks = weeks_to_freeze(cur, through)
+    if not weeks:
+        return []
+    fy = _fy_start(cur)
+    days = sorted(
+        r[0]
+        for r in cur.execute(
+            "select distinct snapshot_date from pipeline_snapshots where snapshot_date <= ?",
+            [weeks[-1] + timedelta(days=6)],
+        ).fetchall()
+    )
+    for monday in weeks:
+        sunday = monday + timedelta(days=6)
+        # The last snapshot in the week; none in it: the latest before it (carried forward).
+        as_of = max((d for d in days if d <= sunday), default=None)
+        if as_of is None:
+            continue  # nothing imported up to this week yet
+        source = as_of if as_of >= monday else None
+        cur.execute(_FROM_SNAPSHOT, {"monday": monday, "sunday": sunday, "source": as_of})
+        quarter = quarter_of_week(monday, fy)
+        cur.execute(
+            _STANDINGS,
+            {
+                "monday": monday,
+                "sunday": sunday,
+                "qs": quarter.start,
+                "qe": quarter.end,
+                "label": quarter.label,
+            },
+        )
+        cur.execute(
+            "insert into meeting_weeks values (?, ?, ?, ?, now()::timestamp)",
+            [monday, sunday, source, as_of],
+        )
+    if audit:
+        detail = json.dumps({"weeks": [week_label(m) for m in weeks]})
+        db.audit(cur, actor, "freeze_weeks", "meeting_weeks", week_label(weeks[-1]), detail)
+    return weeks
+
+
+def freeze_ended_weeks(con: duckdb.DuckDBPyConnection, today: date) -> list[date]:
+    """Freeze the weeks that ended before today; writes nothing when none is waiting."""
+    if not weeks_to_freeze(con.cursor(), today):
+        return []
+    with db.transaction(con) as cur:
+        return freeze(cur, today)
+
+
+@dataclass(frozen=True)
+class FrozenWeek:
+    monday: date
+    source_date: date | None  # the snapshot its end is from; None = carried forward
+    as_of: date
+
+    @property
+    def label(self) -> str:
+        return week_label(self.monday)
+
+    @property
+    def sunday(self) -> date:
+        return self.monday + timedelta(days=6)
+
+    def describe(self) -> str:
+        """Which frozen state this is, in words."""
+        if self.source_date is None:
+            return (
+                f"{self.label} (nothing imported that week: carried forward from the import "
+                f"of {self.as_of:%-d %b %Y})"
+            )
+        return f"{self.label} (frozen from the import of {self.as_of:%-d %b %Y})"
+
+
+def frozen_weeks(con: duckdb.DuckDBPyConnection) -> list[FrozenWeek]:
+    """Every frozen week, newest first."""
+    rows = (
+        con.cursor()
+        .execute(
+            "select week_start, source_date, as_of from meeting_weeks order by week_start desc"
+        )
+        .fetchall()
+    )
+    return [FrozenWeek(*r) for r in rows]
+
+
+def bridge_balances(bridge: pl.DataFrame) -> bool:
+    """start + every change = end, to the cent (pipeline_bridge's rows)."""
+    amounts = dict(zip(bridge["category"], bridge["amount"], strict=True))
+    return amounts["start"] + sum(amounts[c] for c in CHANGES) == amounts["end"]
+
+
+# Deals that need help ------------------------------------------------------------------
+
+
+def needs_help(health: pl.DataFrame, plan: Plan) -> pl.DataFrame:
+    """The deals of `meeting_deal_health` that need help, each with its reasons in words:
+    overdue (open past the close date), pushed out two or more times, stalled (days in the
+    stage over plan.stall_factor x the org's median days in that stage) and large (the org's
+    top quarter by amount) but unchanged for plan.stale_days or more."""
+    if health.is_empty():
+        return health.with_columns(pl.lit("").alias("reasons"))
+    reasons = []
+    for r in health.iter_rows(named=True):
+        found = []
+        if r["days_overdue"] is not None and r["days_overdue"] > 0:
+            found.append(f"overdue {r['days_overdue']} days")
+        if r["pushes"] >= 2:
+            found.append(f"pushed out {r['pushes']} times")
+        median = r["stage_median_days"]
+        if median and r["days_in_stage"] > plan.stall_factor * median:
+            found.append(
+                f"stalled: {r['days_in_stage']} days in {r['stage']} "
+                f"(the org's median is {median:g})"
+            )
+        large = r["large_from"] is not None and r["amount"] is not None
+        if large and r["amount"] >= r["large_from"] and r["days_unchanged"] >= plan.stale_days:
+            found.append(f"large and unchanged for {r['days_unchanged']} days")
+        reasons.append("; ".join(found))
+    out = health.with_columns(pl.Series("reasons", reasons, dtype=pl.String))
+    return out.filter(pl.col("reasons") != "")

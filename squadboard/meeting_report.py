@@ -1,0 +1,270 @@
+"""The weekly meeting's tables in words (for the wall screen and the meeting pack) and the pack
+itself: one self-contained HTML file, charts included, that opens offline. Pure: no Streamlit.
+
+Every value is formatted here (money in whole dollars, percentages, dates as dates, a dash
+for missing) and every text is HTML-escaped, so a name or message shows exactly as typed.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import date, datetime
+
+import plotly.graph_objects as go
+import plotly.io as pio
+import polars as pl
+
+from squadboard.meeting import CATEGORIES
+
+DASH = "–"
+
+
+def money(value) -> str:
+    if value is None:
+        return DASH
+    value = float(value)
+    return f"{'−' if value < 0 else ''}${abs(value):,.0f}"
+
+
+def signed_money(value) -> str:
+    if value is None:
+        return DASH
+    return ("+" if float(value) > 0 else "") + money(value)
+
+
+def pct(value) -> str:
+    return DASH if value is None else f"{value:.0%}"
+
+
+def points(value) -> str:
+    return DASH if value is None else f"{value * 100:+.1f} pp"
+
+
+def day(value) -> str:
+    if value is None:
+        return DASH
+    if isinstance(value, datetime):
+        return f"{value:%-d %b %Y %H:%M}"
+    return f"{value:%-d %b %Y}" if isinstance(value, date) else str(value)
+
+
+def text(value) -> str:
+    return DASH if value is None or value == "" else str(value)
+
+
+def _words(frame: pl.DataFrame, columns: dict[str, tuple[str, object]]) -> pl.DataFrame:
+    """column -> (header in words, formatter): a frame of strings, in that order."""
+    out = {header: [fmt(v) for v in frame[col].to_list()] for col, (header, fmt) in columns.items()}
+    return pl.DataFrame(out, schema={h: pl.String for h, _ in columns.values()})
+
+
+def standings(frame: pl.DataFrame) -> pl.DataFrame:
+    return _words(
+        frame,
+        {
+            "squad": ("Squad", text),
+            "attainment": ("Attainment", pct),
+            "attainment_week_ago": ("A week before", pct),
+            "change": ("Change", points),
+            "credited_this_week": ("Credited this week", money),
+            "pace": ("Pace", pct),
+            "status": ("Status", text),
+        },
+    )
+
+
+def bridge(frame: pl.DataFrame) -> pl.DataFrame:
+    return _words(
+        frame.with_columns(
+            label=pl.col("category").replace_strict({k: v[0] for k, v in CATEGORIES.items()})
+        ),  # fmt: skip
+        {"label": ("Category", text), "deals": ("Deals", text), "amount": ("Amount", money)},
+    )
+
+
+def movements(frame: pl.DataFrame) -> pl.DataFrame:
+    shown = frame.with_columns(
+        label=pl.col("category").replace_strict({k: v[0] for k, v in CATEGORIES.items()})
+    )
+    return _words(
+        shown,
+        {
+            "deal": ("Deal", text),
+            "owner": ("Owner", text),
+            "label": ("Category", text),
+            "amount_start": ("At the start", money),
+            "amount_end": ("At the end", money),
+            "change": ("Change", signed_money),
+            "close_date_start": ("Close date then", day),
+            "close_date_end": ("Close date now", day),
+            "stage_end": ("Stage now", text),
+        },
+    )
+
+
+def wins(frame: pl.DataFrame) -> pl.DataFrame:
+    return _words(
+        frame,
+        {
+            "deal": ("Deal", text),
+            "amount": ("Amount", money),
+            "close_date": ("Closed", day),
+            "revenue_credit": ("Revenue credit", text),
+            "overlay_credit": ("Confirmed overlays", text),
+            "pod_members": ("Also in the pod", text),
+        },
+    )
+
+
+def needing_help(frame: pl.DataFrame) -> pl.DataFrame:
+    return _words(
+        frame,
+        {
+            "deal": ("Deal", text),
+            "owner": ("Owner", text),
+            "amount": ("Amount", money),
+            "close_date": ("Close date", day),
+            "stage": ("Stage", text),
+            "reasons": ("Why it needs help", text),
+        },
+    )
+
+
+def kudos(frame: pl.DataFrame) -> pl.DataFrame:
+    return _words(
+        frame,
+        {
+            "to_name": ("To", text),
+            "from_name": ("From", text),
+            "category": ("For", text),
+            "message": ("Message", text),
+            "given_at": ("When", day),
+        },
+    )
+
+
+def recognised(frame: pl.DataFrame) -> pl.DataFrame:
+    return _words(frame, {"rank": ("Rank", text), "rep": ("Who", text), "kudos": ("Kudos", text)})
+
+
+def actions(frame: pl.DataFrame) -> pl.DataFrame:
+    return _words(
+        frame.with_columns(
+            state=pl.when(pl.col("kind") == "decision")
+            .then(pl.lit("decided"))
+            .when(pl.col("done"))
+            .then(pl.lit("done"))
+            .otherwise(pl.lit("open")),
+            since=pl.when(pl.col("carried"))
+            .then(pl.lit("an earlier meeting"))
+            .otherwise(pl.lit("this meeting")),  # fmt: skip
+        ),
+        {
+            "kind": ("Kind", lambda v: text(v).capitalize()),
+            "text": ("What", text),
+            "owner": ("Owner", text),
+            "due_date": ("Due", day),
+            "state": ("State", text),
+            "since": ("From", text),
+        },
+    )
+
+
+def html_table(frame: pl.DataFrame, empty: str = "Nothing this week.") -> str:
+    """A frame of strings as an HTML table; every header and cell escaped."""
+    if frame.is_empty():
+        return f'<p class="meeting-empty">{html.escape(empty)}</p>'
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in frame.columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(text(v))}</td>" for v in row) + "</tr>"
+        for row in frame.iter_rows()
+    )
+    return (
+        f'<table class="meeting-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    )
+
+
+PACK_STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #000;
+       background: #fff; margin: 2rem auto; max-width: 1200px; padding: 0 1rem; }
+h1 { font-size: 2rem; margin-bottom: .25rem; } h2 { margin-top: 2.5rem; }
+.meeting-table { border-collapse: collapse; width: 100%; font-size: .95rem; }
+.meeting-table th, .meeting-table td { border-bottom: 1px solid #9e9e9e; padding: .4rem .6rem;
+       text-align: left; vertical-align: top; }
+.meeting-table th { background: #eeeeee; }
+.meeting-empty { color: #333; font-style: italic; }
+.meeting-note { color: #333; }
+"""
+
+
+def pack(
+    title: str,
+    subtitle: str,
+    sections: list[tuple[str, str | None, go.Figure | None, pl.DataFrame | None]],
+) -> str:
+    """The meeting pack: (heading, note, figure, table) per section, in order. Plotly's
+    JavaScript is inlined once, so the file needs no network."""
+    parts = []
+    first_chart = True
+    for heading, note, figure, table in sections:
+        parts.append(f"<section><h2>{html.escape(heading)}</h2>")
+        if note:
+            parts.append(f'<p class="meeting-note">{html.escape(note)}</p>')
+        if figure is not None:
+            parts.append(
+                pio.to_html(
+                    figure,
+                    full_html=False,
+                    include_plotlyjs=first_chart,  # True: the whole library, inlined
+                    config={"displaylogo": False},
+                )
+            )
+            first_chart = False
+        if table is not None:
+            parts.append(html_table(table))
+        parts.append("</section>")
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title><style>{PACK_STYLE}</style></head><body>"
+        f'<h1>{html.escape(title)}</h1><p class="meeting-note">{html.escape(subtitle)}</p>'
+        + "".join(parts)
+        + "</body></html>"
+    )
+
+
+# The pack's part of each section: (note, figure, table), from the named queries through `run`
+# (ui.run on the page, db.run bound to a connection elsewhere).
+
+
+def standings_part(run, week: date, squad_id: str | None, plan):
+    from squadboard.meeting_charts import standings_bars
+
+    rows = run("meeting_standings", week_start=week, squad_id=squad_id)
+    return None, standings_bars(rows), standings(rows)
+
+
+def bridge_part(run, week: date, squad_id: str | None, plan):
+    from squadboard.meeting_charts import bridge_waterfall
+
+    rows = run("pipeline_bridge", week_start=week, squad_id=squad_id)
+    moves = run("deal_movements", week_start=week, squad_id=squad_id)
+    return None, bridge_waterfall(rows), movements(moves)
+
+
+def wins_part(run, week: date, squad_id: str | None, plan):
+    return None, None, wins(run("meeting_wins", week_start=week, squad_id=squad_id))
+
+
+def help_part(run, week: date, squad_id: str | None, plan):
+    from squadboard.meeting import needs_help
+
+    health = run("meeting_deal_health", week_start=week, squad_id=squad_id)
+    return None, None, needing_help(needs_help(health, plan))
+
+
+def kudos_part(run, week: date, squad_id: str | None, plan):
+    return None, None, kudos(run("meeting_kudos", week_start=week, squad_id=squad_id))
+
+
+def actions_part(run, week: date, squad_id: str | None, plan):
+    return None, None, actions(run("meeting_actions", week_start=week, squad_id=squad_id))
