@@ -1,6 +1,6 @@
 -- leaderboard: one board for the period, every squad member's value on the chosen metric ranked high to low; ties share a rank.
 -- grain: one row per rep who was in a squad during the period and has a value on the metric (managers are not ranked)
--- params: $period_start DATE (inclusive), $period_end DATE (exclusive), $metric VARCHAR (credited, pct_to_target, most_improved, assists, overlay, activity, kudos or contribution)
+-- params: $period_start DATE (inclusive), $period_end DATE (exclusive), $metric VARCHAR (credited, pct_to_target, most_improved, assists, overlay, activity, kudos, contribution or mastermind)
 -- Weights come from plan_settings with the defaults of squadboard/plan.py (a missing row is the default).
 with setting as (
     select
@@ -13,7 +13,9 @@ with setting as (
         coalesce(max(case when key = 'contribution_activity' then value::double end), 0.20)
             as c_activity,
         coalesce(max(case when key = 'contribution_kudos' then value::double end), 0.20)
-            as c_kudos
+            as c_kudos,
+        coalesce(max(case when key = 'contribution_mastermind' then value::double end), 0.0)
+            as c_mastermind
     from plan_settings
 ),
 
@@ -99,6 +101,14 @@ kudos_received as (
     group by to_rep
 ),
 
+mastermind_help as (
+    -- Masterminds helped on: accepted, and a note written or a step finished in the period
+    select rep_id, count(distinct mastermind_id)::double as mastermind
+    from mastermind_contributions
+    where contributed_at >= $period_start and contributed_at < $period_end
+    group by rep_id
+),
+
 measured as (
     select
         p.rep_id,
@@ -111,7 +121,8 @@ measured as (
         coalesce(a.assists, 0) as assists,
         coalesce(o.overlay, 0) as overlay,
         coalesce(act.activity, 0) as activity,
-        coalesce(k.kudos, 0) as kudos
+        coalesce(k.kudos, 0) as kudos,
+        coalesce(mh.mastermind, 0) as mastermind
     from people as p
     left join credited as c on c.rep_id = p.rep_id
     left join prev_credited as pc on pc.rep_id = p.rep_id
@@ -121,6 +132,7 @@ measured as (
     left join overlay as o on o.rep_id = p.rep_id
     left join activity as act on act.rep_id = p.rep_id
     left join kudos_received as k on k.rep_id = p.rep_id
+    left join mastermind_help as mh on mh.rep_id = p.rep_id
 ),
 
 scored as (
@@ -133,6 +145,7 @@ scored as (
             + s.c_overlay * coalesce(m.overlay / nullif(max(m.overlay) over (), 0), 0)
             + s.c_activity * coalesce(m.activity / nullif(max(m.activity) over (), 0), 0)
             + s.c_kudos * coalesce(m.kudos / nullif(max(m.kudos) over (), 0), 0)
+            + s.c_mastermind * coalesce(m.mastermind / nullif(max(m.mastermind) over (), 0), 0)
         ) as contribution
     from measured as m, setting as s
 ),
@@ -151,9 +164,10 @@ picked as (
             when 'activity' then activity
             when 'kudos' then kudos
             when 'contribution' then contribution
+            when 'mastermind' then mastermind
             else error(
                 'metric must be one of credited, pct_to_target, most_improved, assists, '
-                || 'overlay, activity, kudos, contribution'
+                || 'overlay, activity, kudos, contribution, mastermind'
             )
         end::double as value
     from scored

@@ -415,9 +415,7 @@ def add_step(
             "status, created_by, created_at, updated_at) values (?, ?, ?, ?, ?, 'to do', ?, ?, ?)",
             [step_id, mastermind_id, title, owner_id, due_date, actor, now, now],
         )
-        _audit(
-            cur, actor, "add_step", mastermind_id, step_id=step_id, owner=owner_id, due=due_date
-        )
+        _audit(cur, actor, "add_step", mastermind_id, step_id=step_id, owner=owner_id, due=due_date)
         return step_id
 
     return write_step(con, step)
@@ -440,8 +438,7 @@ def set_step_status(
             return status  # a repeated click
         _require_open(found)
         cur.execute(
-            "update mastermind_steps set status = ?, updated_at = ?, done_at = ? "
-            "where step_id = ?",
+            "update mastermind_steps set status = ?, updated_at = ?, done_at = ? where step_id = ?",
             [status, now, now if status == "done" else None, step_id],
         )
         _audit(
@@ -635,9 +632,7 @@ def suggestions(
         cells.append(
             (
                 "deals of this size",
-                profile.filter(
-                    (pl.col("dimension") == "size_band") & (pl.col("segment") == band)
-                ),
+                profile.filter((pl.col("dimension") == "size_band") & (pl.col("segment") == band)),
             )
         )
     for label, cell in cells:
@@ -698,9 +693,7 @@ def suggest(
         index = band_index(cur, amount, **window)
     finally:
         cur.close()
-    inactive = set(
-        run("roster", as_of=today).filter(~pl.col("active"))["rep_id"].to_list()
-    )
+    inactive = set(run("roster", as_of=today).filter(~pl.col("active"))["rep_id"].to_list())
     return suggestions(
         run("account_experience", account=account),
         run("skill_profile", **window),

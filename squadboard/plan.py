@@ -53,6 +53,10 @@ class Plan:
     pool_band_amounts: str = "250,750,1500"  # one more amount than edges
     pool_kudos_points: float = 2.0  # peer validation: points per kudos tied to the deal
     kudos_daily_limit: int = 5
+    # Mastermind (issue #15): weight of the mastermind board in the contribution score. 0 by
+    # default so that existing plans keep adding up to 1; give it weight by taking some from
+    # another contribution_* weight.
+    contribution_mastermind: float = 0.0
 
     def validate(self) -> list[str]:
         problems = []

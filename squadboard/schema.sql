@@ -242,8 +242,8 @@ create table if not exists mastermind_steps (
 );
 
 -- What counts as help: an accepted helper's notes and decisions, and the steps they own that
--- are done (at = when). The assists board (through deal_helpers, facts.sql), the mastermind
--- board and the collaboration profile all read it.
+-- are done (contributed_at = when). The assists board (through deal_helpers, facts.sql), the
+-- mastermind board and the collaboration profile all read it.
 create or replace view mastermind_contributions as
 with accepted as (
     select h.mastermind_id, h.rep_id, m.deal_id
@@ -252,11 +252,11 @@ with accepted as (
     where h.status = 'accepted'
 )
 
-select a.mastermind_id, a.deal_id, a.rep_id, 'note' as kind, n.written_at as at
+select a.mastermind_id, a.deal_id, a.rep_id, 'note' as kind, n.written_at as contributed_at
 from accepted as a
 inner join mastermind_notes as n on n.mastermind_id = a.mastermind_id and n.author_id = a.rep_id
 union all
-select a.mastermind_id, a.deal_id, a.rep_id, 'step' as kind, s.done_at as at
+select a.mastermind_id, a.deal_id, a.rep_id, 'step' as kind, s.done_at as contributed_at
 from accepted as a
 inner join mastermind_steps as s on s.mastermind_id = a.mastermind_id and s.owner_id = a.rep_id
 where s.status = 'done';

@@ -34,6 +34,7 @@ CHOICES = {
         "activity",
         "kudos",
         "contribution",
+        "mastermind",
     ]
 }
 
