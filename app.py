@@ -21,6 +21,7 @@ PAGES = [
     ("Contribution", "pages/pods.py", "Deal pods", ":material/diversity_3:", "all"),
     ("Contribution", "pages/kudos.py", "Kudos", ":material/volunteer_activism:", "all"),
     ("Contribution", "pages/profile.py", "Collaboration profile", ":material/badge:", "all"),
+    ("Contribution", "pages/masterminds.py", "Masterminds", ":material/groups:", "all"),
     ("Data", "pages/imports.py", "Import", ":material/upload_file:", "leader"),
     ("Data", "pages/settings.py", "Plan settings", ":material/tune:", "leader"),
 ]

@@ -717,3 +717,75 @@ def week(
         kind: rows.filter(pl.col("kind") == kind).drop("kind")
         for kind in ("active", "step", "outcome")
     }
+
+
+# What the page shows ---------------------------------------------------------------------------
+
+PARTS = {"owner": "owner", "helper": "helper", "invited": "invited", "declined": "declined"}
+
+
+def viewer_manages(con: duckdb.DuckDBPyConnection, rep_id: str, owner_id: str, day: date) -> bool:
+    """Whether the viewer may invite to and close a Mastermind of owner_id (buttons only: every
+    write checks again)."""
+    cur = con.cursor()
+    try:
+        return may_manage(cur, rep_id, owner_id, day)
+    except ContributionError:
+        return False
+    finally:
+        cur.close()
+
+
+def present_list(rooms: pl.DataFrame, roles: pl.DataFrame) -> pl.DataFrame:
+    """The list (the masterminds query joined with mastermind_next_steps) as people read it:
+    steps in words, overdue as of the app's today, and the viewer's part in each Mastermind."""
+    overdue = pl.col("overdue_as_of").fill_null(0)
+    return rooms.join(roles, on="mastermind_id", how="left").with_columns(
+        steps=pl.format("{} open", pl.col("open_steps"))
+        + pl.when(overdue > 0).then(pl.format(", {} overdue", overdue)).otherwise(pl.lit("")),
+        part=pl.col("part").fill_null(""),
+        helpers=pl.when(pl.col("helpers") == "").then(pl.lit("–")).otherwise(pl.col("helpers")),
+        next_step=pl.col("next_step").fill_null("–"),
+    )
+
+
+def room_labels(rooms: pl.DataFrame, roles: pl.DataFrame) -> dict[str, str]:
+    part = dict(zip(roles["mastermind_id"], roles["part"], strict=True))
+    labels = {}
+    for r in rooms.iter_rows(named=True):
+        state = r["outcome"] or "open"
+        mine = part.get(r["mastermind_id"])
+        labels[r["mastermind_id"]] = f"{r['title']} · {r['owner']} · {state}" + (
+            f" · you: {mine}" if mine else ""
+        )
+    return labels
+
+
+def room_summary(room: dict) -> str:
+    what = (
+        f"Deal {room['deal']} ({room['stage'] or room['deal_status']}) · account {room['account']}"
+        if room["deal_id"]
+        else f"Account {room['account']}"
+    )
+    opened = f"opened {room['opened_at']:%d %b %Y} by {room['opened_by_name']}"
+    closed = (
+        f" · closed {room['closed_at']:%d %b %Y} by {room['closed_by_name']}"
+        if room["closed_at"]
+        else ""
+    )
+    return f"{what} · owner {room['owner']} · {opened}{closed}"
+
+
+def present_steps(steps: pl.DataFrame) -> pl.DataFrame:
+    return steps.select(
+        "title",
+        "owner",
+        "due_date",
+        status=pl.when(pl.col("overdue"))
+        .then(pl.col("status") + pl.lit(" · overdue"))
+        .otherwise(pl.col("status")),
+    )
+
+
+def step_labels(steps: pl.DataFrame) -> list[str]:
+    return [f"{r['title']} · {r['owner']} · {r['status']}" for r in steps.iter_rows(named=True)]

@@ -31,6 +31,7 @@ from squadboard.demo.cast import (
     email_of,
     stable_id,
 )
+from squadboard.demo.masterminds import mastermind_rows
 from squadboard.demo.parts import confirmations, credit_row, kudos_rows, snapshot_rows
 
 
@@ -250,6 +251,9 @@ def generate(seed: int = 7, today: date | None = None) -> dict[str, pl.DataFrame
     quotas.append(("rep_stretch", "sam.okafor", current.start, current.end, 60_000))
 
     snapshots = snapshot_rows(deals, start_all, today)
+    # Masterminds, active and closed, and the thanks given when they closed (issue #15).
+    masterminds, thanks = mastermind_rows(deals, today, current.start)
+    kudos = kudos + thanks
 
     return {
         "squads": pl.DataFrame(
@@ -300,6 +304,7 @@ def generate(seed: int = 7, today: date | None = None) -> dict[str, pl.DataFrame
         ),
         "kudos": pl.DataFrame(kudos, infer_schema_length=None),
         "pipeline_snapshots": snapshots,
+        **masterminds,
     }
 
 
