@@ -48,7 +48,7 @@ def attempt(action, success: str) -> None:
 
 # The link from the weekly meeting (or any page): ?deal=...&why=... prefills the form once.
 asked_deal = st.query_params.get("deal")
-if asked_deal is not None and "mm_prefill_done" not in state:
+if "mm_prefill_done" not in state and asked_deal is not None:
     state["mm_prefill_done"] = True
     why = st.query_params.get("why", "")
     if len(why) > mm.MAX_WHY:
@@ -234,14 +234,17 @@ if not ids:
     st.stop()
 room_labels = mm.room_labels(rooms, roles)
 asked_room = st.query_params.get("room")
-if asked_room is not None and "mm_room_link" not in state:
+if "mm_room_link" not in state:  # the link counts on the first run only
     state["mm_room_link"] = True
-    if asked_room in room_labels:
+    if asked_room is None:
+        pass
+    elif asked_room in room_labels:
         state["mm_room"] = asked_room
     else:
         st.warning(ui.plain(f"Ignored the link's Mastermind {asked_room!r}: there is no such one."))
 if state.get("mm_room") not in room_labels:
-    state["mm_room"] = (invited + ids)[0]
+    mine = roles.filter(pl.col("part").is_in(["owner", "helper"]))["mastermind_id"].to_list()
+    state["mm_room"] = [r for r in invited + mine + ids if r in room_labels][0]
 room_id = st.selectbox("Open a Mastermind", ids, format_func=room_labels.get, key="mm_room")
 st.query_params["room"] = room_id
 
@@ -470,7 +473,7 @@ if manages and is_open:
             accepted["rep_id"].to_list(),
             default=[r for r in accepted["rep_id"].to_list() if r != viewer.rep_id],
             format_func=names.get,
-            key="mm_thank",
+            key=f"mm_thank_{room_id}",  # its default: this Mastermind's helpers
         )
         st.text_input("Thank-you message (optional)", max_chars=400, key="mm_thanks_message")
         st.button(
@@ -487,7 +490,7 @@ if manages and is_open:
                     state.get("mm_retro", ""),
                     contribution.stamp(ui.today()),
                     ui.current_plan(),
-                    thank=state.get("mm_thank") or [],
+                    thank=state.get(f"mm_thank_{room_id}") or [],
                     message=state.get("mm_thanks_message", ""),
                 ),
                 "Closed. The thanks are in the kudos feed.",
@@ -496,6 +499,8 @@ if manages and is_open:
 
 with st.expander("History of this Mastermind"):
     history = ui.run("mastermind_history", mastermind_id=room_id)
+    if history.is_empty():
+        st.caption("No change recorded since this Mastermind was loaded.")
     st.dataframe(
         history.select("at_time", "actor_name", "action", "detail"),
         hide_index=True,

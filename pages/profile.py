@@ -59,3 +59,39 @@ ui.downloads(
     helped.with_columns(pl.col(pl.Decimal).cast(pl.Float64)),
     f"deals_helped_{rep_id}_{period.label}",
 )
+
+# Masterminds (issue #15): the ones this rep took part in while they were open in the period.
+st.subheader("Masterminds")
+rooms = ui.run("mastermind_participation", rep_id=rep_id, **period.params())
+helped = rooms.filter(pl.col("role") == "helper")
+a, b, c = st.columns(3)
+a.metric("Masterminds joined as a helper", helped.height)
+b.metric("Steps done", int(rooms["steps_done"].sum()))
+outcomes = helped.filter(pl.col("outcome").is_not_null())["outcome"].value_counts(sort=True)
+c.metric(
+    "Outcomes of those helped on",
+    ", ".join(f"{n} {o}" for o, n in outcomes.iter_rows()) or "–",
+)
+if rooms.is_empty():
+    st.caption("No Mastermind in this period.")
+else:
+    st.dataframe(
+        rooms.select(
+            "title", "account", "owner", "role", "status", "outcome", "notes"
+        ).with_columns(steps_done=rooms["steps_done"], counted=rooms["counted"]),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "title": "Mastermind",
+            "account": "Account",
+            "owner": "Owner",
+            "role": "Part",
+            "status": "Status",
+            "outcome": "Outcome",
+            "notes": "Notes written",
+            "steps_done": "Steps done",
+            "counted": st.column_config.CheckboxColumn(
+                "Counts as help", help="a helper who accepted and wrote a note or finished a step"
+            ),
+        },
+    )

@@ -380,7 +380,9 @@ def mastermind_rows(deals: list[dict], today: date, quarter_start: date):
             closed_by="kenji.sato",
         )
         book.helper(mid, "emma.novak", "accepted", "kenji.sato", opened, "knows the account")
-        book.note(mid, "emma.novak", opened + timedelta(days=2), "Ask for a start date, not a price.")
+        book.note(
+            mid, "emma.novak", opened + timedelta(days=2), "Ask for a start date, not a price."
+        )
 
     frames = {
         table: pl.DataFrame(rows, schema=SCHEMAS[table], orient="row")
