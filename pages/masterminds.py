@@ -63,10 +63,20 @@ if result:
 
 # Opening one ---------------------------------------------------------------------------------
 
-openable = ui.run(
-    "mastermind_openable", rep_id=viewer.rep_id, as_of=today, search=state.get("mm_search") or None
-)
-with st.expander("Open a Mastermind", expanded=bool(prefill), icon=":material/add_circle:"):
+if prefill and "mm_opening" not in state:
+    state["mm_opening"] = True
+# The form (and its suggestions, which read a year of deals) is made only when asked for.
+opening = st.toggle("Open a new Mastermind", key="mm_opening")
+
+
+def open_form(prefill: dict) -> None:
+    """Pick a deal or account, say what and why, invite helpers with the suggestions."""
+    openable = ui.run(
+        "mastermind_openable",
+        rep_id=viewer.rep_id,
+        as_of=today,
+        search=state.get("mm_search") or None,
+    )
     if prefill.get("deal_id") and prefill["deal_id"] not in set(openable["deal_id"]):
         st.warning(
             ui.plain(
@@ -178,6 +188,7 @@ with st.expander("Open a Mastermind", expanded=bool(prefill), icon=":material/ad
                     now=contribution.stamp(ui.today()),
                 )
                 state["mm_room"] = new
+                state["mm_opening"] = False
                 state.pop("mm_prefill", None)
                 for key in ("mm_goal", "mm_why", "mm_helpers"):
                     state.pop(key, None)
@@ -185,6 +196,11 @@ with st.expander("Open a Mastermind", expanded=bool(prefill), icon=":material/ad
             attempt(go, "Mastermind opened; the helpers see their invitation here.")
 
         st.button("Open the Mastermind", type="primary", on_click=open_it, key="mm_open")
+
+
+if opening:
+    with st.container(border=True):
+        open_form(prefill)
 
 # The list ------------------------------------------------------------------------------------
 

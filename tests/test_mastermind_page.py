@@ -64,6 +64,7 @@ def test_a_mastermind_from_opening_to_thanks(app_env):
     at = as_viewer("tom.becker")
 
     # Open it with two helpers.
+    at.toggle(key="mm_opening").set_value(True).run()
     at.radio(key="mm_kind").set_value("deal").run()
     at.selectbox(key="mm_deal").set_value(deal_id).run()
     at.text_input(key="mm_title").input("Unstick the *legal* review").run()

@@ -84,6 +84,9 @@ def context(path: Path, anchor: date) -> dict[str, object]:
             "order by squad_id limit 1"
         ).fetchone()
         deal = cur.execute("select min(deal_id) from deals").fetchone()[0]
+        room = cur.execute(
+            "select min(mastermind_id) from masterminds where status = 'open'"
+        ).fetchone()[0]
     finally:
         con.close()
     quarter = periods.quarter_of(anchor)
@@ -93,6 +96,7 @@ def context(path: Path, anchor: date) -> dict[str, object]:
         "rep_id": leader,
         "viewer_id": leader,
         "deal_id": deal,
+        "mastermind_id": room,
         "week_start": anchor,
     }
 
