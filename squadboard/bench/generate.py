@@ -314,7 +314,7 @@ def _steps(scale: Scale, anchor: date, quarters: list[periods.Period]) -> list[t
                 """insert into mastermind_steps
                 select id || '-S' || n, id, 'Step ' || n,
                     case when n = 0 then rep_key(q * 8 + 6) else rep_key(deal_owner(d)) end,
-                    getvariable('anchor')::date - 10 + n * 7,
+                    getvariable('anchor')::date - 10 + (n * 7)::integer,
                     case when n = 0 then 'done' else 'to do' end,
                     rep_key(deal_owner(d)), getvariable('anchor')::date - 19 + interval 9 hour,
                     getvariable('anchor')::date - 12 + interval 9 hour,
