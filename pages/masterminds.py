@@ -46,16 +46,19 @@ def attempt(action, success: str) -> None:
         flash("success", success)
 
 
-# The link from the weekly meeting (or any page): ?deal=...&why=... prefills the form once.
+# The link from the weekly meeting (or any page): ?deal=...&why=... prefills the form once. A
+# page may instead set st.session_state["mm_prefill"] = {"deal_id": ..., "why": ...} and
+# switch here. Either way the reasons are text in a text box, cut to the longest allowed.
 asked_deal = st.query_params.get("deal")
 if "mm_prefill_done" not in state and asked_deal is not None:
     state["mm_prefill_done"] = True
-    why = st.query_params.get("why", "")
+    state["mm_prefill"] = {"deal_id": asked_deal, "why": st.query_params.get("why", "")}
+if isinstance(state.get("mm_prefill"), dict):
+    why = str(state["mm_prefill"].get("why") or "")
     if len(why) > mm.MAX_WHY:
-        st.warning(f"The link's reasons were longer than {mm.MAX_WHY} characters and were cut.")
-        why = why[: mm.MAX_WHY]
-    state["mm_prefill"] = {"deal_id": asked_deal, "why": why}
-prefill = state.get("mm_prefill") or {}
+        st.warning(f"The reasons were longer than {mm.MAX_WHY} characters and were cut.")
+        state["mm_prefill"]["why"] = why[: mm.MAX_WHY]
+prefill = state.get("mm_prefill") if isinstance(state.get("mm_prefill"), dict) else {}
 
 result = state.pop("mm_result", None)
 if result:
@@ -63,7 +66,7 @@ if result:
 
 # Opening one ---------------------------------------------------------------------------------
 
-if prefill and "mm_opening" not in state:
+if prefill and not prefill.get("applied"):
     state["mm_opening"] = True
 # The form (and its suggestions, which read a year of deals) is made only when asked for.
 opening = st.toggle("Open a new Mastermind", key="mm_opening")
@@ -71,25 +74,28 @@ opening = st.toggle("Open a new Mastermind", key="mm_opening")
 
 def open_form(prefill: dict) -> None:
     """Pick a deal or account, say what and why, invite helpers with the suggestions."""
-    openable = ui.run(
-        "mastermind_openable",
-        rep_id=viewer.rep_id,
-        as_of=today,
-        search=state.get("mm_search") or None,
-    )
-    if prefill.get("deal_id") and prefill["deal_id"] not in set(openable["deal_id"]):
-        st.warning(
-            ui.plain(
-                f"The link names the deal {prefill['deal_id']!r}, which is not one of the deals "
-                "you may open a Mastermind for (your own, your squads' as a leader, any as an "
-                "admin). Pick one below."
+    search = state.get("mm_search") or None
+    openable = ui.run("mastermind_openable", rep_id=viewer.rep_id, as_of=today, search=search)
+    asked = prefill.get("deal_id") if not prefill.get("applied") else None
+    if asked:
+        prefill["applied"] = True
+        if asked not in set(openable["deal_id"]):  # past the first 500: look it up by its id
+            state["mm_search"] = asked
+            openable = ui.run(
+                "mastermind_openable", rep_id=viewer.rep_id, as_of=today, search=asked
             )
-        )
-        prefill = {}
-    if prefill.get("deal_id") and "mm_deal" not in state:
-        state["mm_kind"] = "deal"
-        state["mm_deal"] = prefill["deal_id"]
-        state["mm_why"] = prefill.get("why", "")
+        if asked in set(openable.filter(pl.col("status") == "open")["deal_id"]):
+            state["mm_kind"] = "deal"
+            state["mm_deal"] = asked
+            state["mm_why"] = prefill.get("why", "")
+        else:
+            state["mm_result"] = (
+                "warning",
+                f"The link names the deal {asked!r}, which is not an open deal you may open a "
+                "Mastermind for (your own, your squads' as a leader, any as an admin). Pick one "
+                "below.",
+            )
+            st.rerun()
     kind = st.radio(
         "For", ["deal", "account"], format_func=str.capitalize, horizontal=True, key="mm_kind"
     )
@@ -206,10 +212,13 @@ if opening:
 
 rooms = ui.run("masterminds")
 rooms = rooms.join(ui.run("mastermind_next_steps", as_of=today), on="mastermind_id", how="left")
+rooms = rooms.join(ui.run("mastermind_deals"), on="mastermind_id", how="left")
 roles = ui.run("mastermind_roles", rep_id=viewer.rep_id)
 invited = roles.filter(pl.col("part") == "invited")["mastermind_id"].to_list()
 LIST_CONFIG = {
     "title": "Mastermind",
+    "deal": "Deal",
+    "amount": ui.money("Deal amount"),
     "account": "Account",
     "owner": "Owner",
     "helpers": "Helpers",
@@ -228,7 +237,7 @@ if active.is_empty():
 else:
     st.dataframe(
         active.select(
-            "title", "account", "owner", "helpers", "steps", "next_step", "next_due", "part"
+            "title", "deal", "amount", "owner", "helpers", "steps", "next_step", "next_due", "part"
         ),
         hide_index=True,
         width="stretch",
@@ -237,7 +246,9 @@ else:
 closed = mm.present_list(rooms.filter(pl.col("status") == "closed"), roles)
 with st.expander(f"Closed Masterminds ({closed.height})"):
     st.dataframe(
-        closed.select("title", "account", "owner", "helpers", "outcome", "closed_at", "part"),
+        closed.select(
+            "title", "deal", "account", "owner", "helpers", "outcome", "closed_at", "part"
+        ),
         hide_index=True,
         width="stretch",
         column_config=LIST_CONFIG,

@@ -1,6 +1,6 @@
 -- mastermind_openable: the deals a person may open a Mastermind for: their own, their squads' reps' when they lead (on as_of), everyone's for an admin; open deals and those closed in the year before as_of.
 -- grain: one row per deal, open ones first, at most 500 (narrow with search)
--- params: $rep_id VARCHAR (who opens it), $as_of DATE (today), $search VARCHAR (optional: part of the deal, account or owner name)
+-- params: $rep_id VARCHAR (who opens it), $as_of DATE (today), $search VARCHAR (optional: part of the deal, account or owner name, or a deal_id)
 with me as (
     select rep_id, access from reps where rep_id = $rep_id and active
 ),
@@ -41,6 +41,7 @@ final as (
             or d.name ilike '%' || $search || '%'
             or d.account ilike '%' || $search || '%'
             or r.name ilike '%' || $search || '%'
+            or d.deal_id = $search
         )
 )
 

@@ -746,6 +746,7 @@ def present_list(rooms: pl.DataFrame, roles: pl.DataFrame) -> pl.DataFrame:
         part=pl.col("part").fill_null(""),
         helpers=pl.when(pl.col("helpers") == "").then(pl.lit("–")).otherwise(pl.col("helpers")),
         next_step=pl.col("next_step").fill_null("–"),
+        deal=pl.col("deal").fill_null(pl.format("(account) {}", pl.col("account"))),
     )
 
 

@@ -228,7 +228,7 @@ def test_the_meeting_link_prefills_the_form_and_a_bad_one_is_plain_text(app_env)
     bad.run()
     bad.switch_page("pages/masterminds.py").run()
     assert not bad.exception
-    warning = next(w.value for w in bad.warning if "not one of the deals" in w.value)
+    warning = next(w.value for w in bad.warning if "is not an open deal" in w.value)
     assert "\\[click\\]" in warning  # escaped: shown as typed, not a link
 
 

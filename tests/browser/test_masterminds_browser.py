@@ -59,5 +59,5 @@ def test_the_meeting_link_opens_the_form_prefilled(signed_in, demo_file):
     assert visit.page.get_by_label("Why a Mastermind").input_value() == "Pushed out 2 times"
     assert deal in visit.text()
     visit = _open(visit, "/masterminds?deal=%5Bclick%5D(https://evil.example)")
-    assert "not one of the deals you may open a Mastermind for" in visit.text()
+    assert "is not an open deal you may open a Mastermind for" in visit.text()
     assert visit.page.locator("a[href*='evil.example']").count() == 0
