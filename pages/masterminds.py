@@ -271,7 +271,9 @@ if "mm_room_link" not in state:  # the link counts on the first run only
         st.warning(ui.plain(f"Ignored the link's Mastermind {asked_room!r}: there is no such one."))
 if state.get("mm_room") not in room_labels:
     mine = roles.filter(pl.col("part").is_in(["owner", "helper"]))["mastermind_id"].to_list()
-    state["mm_room"] = [r for r in invited + mine + ids if r in room_labels][0]
+    team = roster.filter(pl.col("squad_id").is_in(list(viewer.leads)))["rep_id"].to_list()
+    led = rooms.filter(pl.col("owner_id").is_in(team))["mastermind_id"].to_list()
+    state["mm_room"] = [r for r in invited + mine + led + ids if r in room_labels][0]
 room_id = st.selectbox("Open a Mastermind", ids, format_func=room_labels.get, key="mm_room")
 st.query_params["room"] = room_id
 
