@@ -14,6 +14,7 @@ import streamlit as st
 
 from squadboard import contribution, ui
 from squadboard import mastermind as mm
+from squadboard.contribution import format_value
 
 viewer = ui.who()
 today = ui.today()
@@ -157,12 +158,12 @@ def open_form(prefill: dict) -> None:
         if found.is_empty():
             st.caption("Nobody stands out for this account, product or deal size yet.")
         else:
-            st.dataframe(
-                found.select("rep", "evidence"),
+            st.dataframe(  # one reason a row, so that none is cut off
+                found.select("rep", pl.col("evidence").str.split("; ")).explode("evidence"),
                 hide_index=True,
                 width="stretch",
                 column_config={
-                    "rep": "Rep",
+                    "rep": st.column_config.TextColumn("Rep", width="small"),
                     "evidence": st.column_config.TextColumn("Why them", width="large"),
                 },
             )
@@ -218,7 +219,7 @@ invited = roles.filter(pl.col("part") == "invited")["mastermind_id"].to_list()
 LIST_CONFIG = {
     "title": "Mastermind",
     "deal": "Deal",
-    "amount": ui.money("Deal amount"),
+    "amount": st.column_config.TextColumn("Deal amount"),
     "account": "Account",
     "owner": "Owner",
     "helpers": "Helpers",
@@ -237,7 +238,7 @@ if active.is_empty():
 else:
     st.dataframe(
         active.select(
-            "title", "deal", "amount", "owner", "helpers", "steps", "next_step", "next_due", "part"
+            "title", "deal", "amount", "owner", "helpers", "steps", "next_step", "next_due"
         ),
         hide_index=True,
         width="stretch",
@@ -271,9 +272,20 @@ if "mm_room_link" not in state:  # the link counts on the first run only
         st.warning(ui.plain(f"Ignored the link's Mastermind {asked_room!r}: there is no such one."))
 if state.get("mm_room") not in room_labels:
     mine = roles.filter(pl.col("part").is_in(["owner", "helper"]))["mastermind_id"].to_list()
+    # The first open one the viewer is invited to, takes part in, or leads; else the first.
     team = roster.filter(pl.col("squad_id").is_in(list(viewer.leads)))["rep_id"].to_list()
-    led = rooms.filter(pl.col("owner_id").is_in(team))["mastermind_id"].to_list()
-    state["mm_room"] = [r for r in invited + mine + led + ids if r in room_labels][0]
+    led = set(rooms.filter(pl.col("owner_id").is_in(team))["mastermind_id"])
+    open_now = dict(zip(rooms["mastermind_id"], rooms["status"] == "open", strict=True))
+    state["mm_room"] = min(
+        ids,
+        key=lambda r: (
+            not open_now[r],
+            r not in invited,
+            r not in mine,
+            r not in led,
+            ids.index(r),
+        ),
+    )
 room_id = st.selectbox("Open a Mastermind", ids, format_func=room_labels.get, key="mm_room")
 st.query_params["room"] = room_id
 
@@ -293,7 +305,7 @@ with st.container(border=True):
     a.metric("Target date", f"{room['target_date']:%d %b %Y}")
     b.metric("Status", room["outcome"] or "open")
     c.metric("Helpers", f"{accepted.height} of {helpers.height}", help="accepted of invited")
-    d.metric("Deal amount", "–" if room["amount"] is None else f"${float(room['amount']):,.0f}")
+    d.metric("Deal amount", format_value("money", room["amount"] and float(room["amount"])))
     st.markdown("**Goal**")
     st.text(room["goal"])
     if room["why"]:
@@ -356,7 +368,69 @@ with st.container(border=True):
             ),
         )
 
-notes_col, steps_col = st.columns([3, 2], gap="large")
+steps = ui.run("mastermind_room_steps", mastermind_id=room_id, as_of=today)
+st.subheader("Next steps")
+if steps.is_empty():
+    st.caption("No next steps yet.")
+else:
+    st.dataframe(
+        mm.present_steps(steps),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "title": st.column_config.TextColumn("Step", width="large"),
+            "owner": "Owner",
+            "due_date": st.column_config.DateColumn("Due", format="D MMM YYYY"),
+            "status": "Status",
+        },
+    )
+if is_participant and is_open:
+    add, change = st.columns([1, 3], vertical_alignment="bottom")
+    with add.popover("Add a step", icon=":material/add_task:", width="stretch"):
+        st.text_input("Step", max_chars=mm.MAX_STEP, key="mm_step_title")
+        st.selectbox("Owner", participants, format_func=names.get, key="mm_step_owner")
+        st.date_input("Due", value=today + timedelta(days=7), key="mm_step_due")
+        st.button(
+            "Add step",
+            key="mm_add_step",
+            on_click=attempt,
+            args=(
+                lambda: mm.add_step(
+                    ui.con(),
+                    ui.who().rep_id,
+                    room_id,
+                    state.get("mm_step_title", ""),
+                    state.get("mm_step_owner"),
+                    state.get("mm_step_due"),
+                    contribution.stamp(ui.today()),
+                ),
+                "Step added.",
+            ),
+        )
+    if not steps.is_empty():
+        with change:
+            pick, status, go = st.columns([3, 1, 1], vertical_alignment="bottom")
+            step_labels = dict(zip(steps["step_id"], mm.step_labels(steps), strict=True))
+            pick.selectbox("Step", list(step_labels), format_func=step_labels.get, key="mm_step")
+            status.selectbox("New status", mm.STEP_STATUSES, key="mm_step_status")
+            go.button(
+                "Update step",
+                key="mm_update_step",
+                width="stretch",
+                on_click=attempt,
+                args=(
+                    lambda: mm.set_step_status(
+                        ui.con(),
+                        ui.who().rep_id,
+                        state.get("mm_step"),
+                        state.get("mm_step_status"),
+                        contribution.stamp(ui.today()),
+                    ),
+                    "Step updated.",
+                ),
+            )
+
+notes_col, decisions_col = st.columns([3, 2], gap="large")
 notes = ui.run("mastermind_room_notes", mastermind_id=room_id)
 with notes_col:
     st.subheader("Notes")
@@ -367,24 +441,10 @@ with notes_col:
         with st.container(border=True):
             st.caption(ui.plain(f"{note['author']} · {note['written_at']:%d %b %Y, %H:%M}"))
             st.text(note["body"])
-    st.subheader("Decision log")
-    decisions = notes.filter(pl.col("kind") == "decision")
-    if decisions.is_empty():
-        st.caption("No decisions logged yet.")
-    else:
-        st.dataframe(
-            decisions.select("written_at", "author", "body"),
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "written_at": st.column_config.DatetimeColumn("When", format="D MMM YYYY"),
-                "author": "By",
-                "body": st.column_config.TextColumn("Decision", width="large"),
-            },
-        )
     if is_participant and is_open:
-        st.text_area("Write", max_chars=mm.MAX_NOTE, key="mm_note")
-        st.radio(
+        st.text_area("Write a note or a decision", max_chars=mm.MAX_NOTE, key="mm_note")
+        kind_col, post_col = st.columns([3, 1], vertical_alignment="bottom")
+        kind_col.radio(
             "As",
             mm.NOTE_KINDS,
             format_func=lambda k: {"note": "a note (an idea)", "decision": "a decision"}[k],
@@ -406,70 +466,20 @@ with notes_col:
 
             attempt(go, "Posted.")
 
-        st.button("Post", key="mm_post", on_click=post, type="primary")
+        post_col.button("Post", key="mm_post", on_click=post, type="primary", width="stretch")
     elif is_open:
         st.caption("Only the owner and the helpers who accepted write here; everyone reads.")
+with decisions_col:
+    st.subheader("Decision log")
+    decisions = notes.filter(pl.col("kind") == "decision")
+    if decisions.is_empty():
+        st.caption("No decisions logged yet.")
+    for note in decisions.iter_rows(named=True):
+        with st.container(border=True):
+            st.caption(ui.plain(f"{note['author']} · {note['written_at']:%d %b %Y}"))
+            st.text(note["body"])
 
-steps = ui.run("mastermind_room_steps", mastermind_id=room_id, as_of=today)
-with steps_col:
-    st.subheader("Next steps")
-    if steps.is_empty():
-        st.caption("No next steps yet.")
-    else:
-        st.dataframe(
-            mm.present_steps(steps),
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "title": "Step",
-                "owner": "Owner",
-                "due_date": st.column_config.DateColumn("Due", format="D MMM YYYY"),
-                "status": "Status",
-            },
-        )
-    if is_participant and is_open:
-        with st.popover("Add a step", icon=":material/add_task:"):
-            st.text_input("Step", max_chars=mm.MAX_STEP, key="mm_step_title")
-            st.selectbox("Owner", participants, format_func=names.get, key="mm_step_owner")
-            st.date_input("Due", value=today + timedelta(days=7), key="mm_step_due")
-            st.button(
-                "Add step",
-                key="mm_add_step",
-                on_click=attempt,
-                args=(
-                    lambda: mm.add_step(
-                        ui.con(),
-                        ui.who().rep_id,
-                        room_id,
-                        state.get("mm_step_title", ""),
-                        state.get("mm_step_owner"),
-                        state.get("mm_step_due"),
-                        contribution.stamp(ui.today()),
-                    ),
-                    "Step added.",
-                ),
-            )
-        if not steps.is_empty():
-            step_labels = dict(zip(steps["step_id"], mm.step_labels(steps), strict=True))
-            st.selectbox("Step", list(step_labels), format_func=step_labels.get, key="mm_step")
-            st.selectbox("New status", mm.STEP_STATUSES, key="mm_step_status")
-            st.button(
-                "Update step",
-                key="mm_update_step",
-                on_click=attempt,
-                args=(
-                    lambda: mm.set_step_status(
-                        ui.con(),
-                        ui.who().rep_id,
-                        state.get("mm_step"),
-                        state.get("mm_step_status"),
-                        contribution.stamp(ui.today()),
-                    ),
-                    "Step updated.",
-                ),
-            )
-
-if my_status == "accepted" and room["deal_id"]:
+if my_status == "accepted" and room["deal_id"] and room["deal_status"] != "lost":
     with st.expander("Claim overlay credit on the deal"):
         st.caption(
             "Your claim goes to the deal's AE and the AE's manager, who both confirm it (Credit "

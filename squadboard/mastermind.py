@@ -31,6 +31,7 @@ from squadboard.contribution import (
     active_person,
     deal_row,
     fetch_one,
+    format_value,
     write_step,
 )
 from squadboard.plan import Plan
@@ -612,7 +613,7 @@ def suggestions(
             r["rep_id"],
             r["rep"],
             f"knows the account: {r['won']} won, {r['lost']} lost, {r['open']} open of "
-            f"{r['deals']} deals{last}",
+            f"{r['deals']} deal{'s' if r['deals'] != 1 else ''}{last}",
             100 + r["won"],
         )
     cells = []
@@ -747,6 +748,10 @@ def present_list(rooms: pl.DataFrame, roles: pl.DataFrame) -> pl.DataFrame:
         helpers=pl.when(pl.col("helpers") == "").then(pl.lit("–")).otherwise(pl.col("helpers")),
         next_step=pl.col("next_step").fill_null("–"),
         deal=pl.col("deal").fill_null(pl.format("(account) {}", pl.col("account"))),
+        # whole dollars, a dash for an account Mastermind (the boards' own money format)
+        amount=pl.col("amount")
+        .map_elements(lambda v: format_value("money", float(v)), return_dtype=pl.String)
+        .fill_null(format_value("money", None)),
     )
 
 

@@ -29,7 +29,7 @@ def test_a_rep_reads_the_mastermind_they_help_on(signed_in):
     assert visit.page.get_by_role("button", name="Post").is_visible()  # she is a participant
     assert visit.page.get_by_text("Close the Mastermind").count() == 0  # but does not close it
     visit.page.set_viewport_size({"width": 1440, "height": 900})
-    shot = visit.screenshot("masterminds-rep")
+    shot = visit.screenshot("masterminds-helper-rep")
     assert not visit.errors, f"console errors (screenshot {shot}): {visit.errors}"
 
 
@@ -41,7 +41,7 @@ def test_a_leader_opens_the_form_and_sees_suggested_helpers(signed_in):
     assert "Suggested helpers" in visit.text()
     assert "Invite helpers (anyone on the team)" in visit.text()
     visit.page.set_viewport_size({"width": 1920, "height": 1080})
-    shot = visit.screenshot("masterminds-leader")
+    shot = visit.screenshot("masterminds-leader-form")
     assert visit.exceptions() == [] and not visit.errors, f"screenshot {shot}: {visit.errors}"
 
 
