@@ -53,6 +53,7 @@ else:
             "overlay_status": "Claim",
             "overlay_confirmed": ui.money("Overlay confirmed"),
             "activities": "Activities logged",
+            "mastermind": st.column_config.CheckboxColumn("Mastermind help"),
         },
     )
 ui.downloads(

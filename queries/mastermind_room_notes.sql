@@ -5,4 +5,4 @@ select n.note_id, n.kind, n.written_at, n.author_id, r.name as author, n.body
 from mastermind_notes as n
 left join reps as r on r.rep_id = n.author_id
 where n.mastermind_id = $mastermind_id
-order by n.written_at, n.note_id
+order by n.written_at, n.rowid  -- rowid: the order written, within a second

@@ -103,6 +103,8 @@ def test_the_whole_life_of_a_mastermind(org):
     helped = db.run(org, "leaderboard", **Q4, metric="mastermind")
     values = dict(zip(helped["rep_id"], helped["value"], strict=True))
     assert (values["a2"], values["se1"], values["a1"]) == (1, 1, 0)
+    helped_on = db.run(org, "rep_deals_helped", rep_id="se1", **Q4)
+    assert helped_on.filter(deal_id="d4")["mastermind"].to_list() == [True]
     profile = db.run(org, "mastermind_participation", rep_id="se1", **Q4).row(0, named=True)
     assert (profile["role"], profile["steps_done"], profile["counted"], profile["outcome"]) == (
         "helper",
