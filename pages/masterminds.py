@@ -37,14 +37,15 @@ def flash(kind: str, text: str) -> None:
     state["mm_result"] = (kind, text)
 
 
-def attempt(action, success: str) -> None:
-    """Run a domain write from a button's callback; its refusal becomes a message, not a trace."""
+def attempt(action, success) -> None:
+    """Run a domain write from a button's callback; its refusal becomes a message, not a trace.
+    `success` is the message, or a function of what the write returned that makes it."""
     try:
-        action()
+        done = action()
     except contribution.ContributionError as exc:
         flash("error", str(exc))
     else:
-        flash("success", success)
+        flash("success", success(done) if callable(success) else success)
 
 
 # The link from the weekly meeting (or any page): ?deal=...&why=... prefills the form once. A
@@ -364,7 +365,7 @@ with st.container(border=True):
                     state.get("mm_more") or [],
                     contribution.stamp(ui.today()),
                 ),
-                "Invited.",
+                lambda new: f"Invited {len(new)}." if new else "They were invited already.",
             ),
         )
 
