@@ -5,6 +5,7 @@ the assists board show it; a rep who is not a participant cannot write."""
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 
@@ -47,6 +48,12 @@ def messages(at: AppTest) -> list[str]:
     return [m.value for m in (*at.success, *at.error)]
 
 
+def hannahs_assists() -> int:
+    """Hannah's value on the assists board of the quarter, as the named query has it."""
+    board = db.run(ui_con(os.environ["SQUADBOARD_DB"]), "leaderboard", **Q4, metric="assists")
+    return int(board.filter(pl.col("rep_id") == "hannah.kim")["value"][0])
+
+
 def toms_quiet_deal(path) -> str:
     con = ui_con(path).cursor()
     try:
@@ -61,6 +68,7 @@ def toms_quiet_deal(path) -> str:
 
 def test_a_mastermind_from_opening_to_thanks(app_env):
     deal_id = toms_quiet_deal(app_env)
+    assists_before = hannahs_assists()
     at = as_viewer("tom.becker")
 
     # Open it with two helpers.
@@ -157,6 +165,8 @@ def test_a_mastermind_from_opening_to_thanks(app_env):
     at.switch_page("pages/leaderboards.py").run()
     at.radio(key="lb_metric").set_value("assists").run()
     assert not at.exception
+    board = table_with(at, "value")
+    assert board[board["rep"] == "Hannah Kim"]["value"].iloc[0] == assists_before + 1
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
     at.session_state["viewer_id"] = "hannah.kim"
     at.run()
