@@ -14,6 +14,7 @@ import streamlit as st
 
 from squadboard import contribution, ui
 from squadboard import mastermind as mm
+from squadboard import mastermind_views as views
 from squadboard.contribution import format_value
 
 viewer = ui.who()
@@ -147,7 +148,7 @@ def open_form(prefill: dict) -> None:
         st.text_area(
             "Why a Mastermind", max_chars=mm.MAX_WHY, key="mm_why", help="What is hard about it"
         )
-        found = mm.suggest(
+        found = views.suggest(
             ui.con(),
             account=account,
             deal_id=deal_id,
@@ -232,7 +233,7 @@ LIST_CONFIG = {
     "closed_at": st.column_config.DatetimeColumn("Closed", format="D MMM YYYY"),
     "part": "Your part",
 }
-active = mm.present_list(rooms.filter(pl.col("status") == "open"), roles)
+active = views.present_list(rooms.filter(pl.col("status") == "open"), roles)
 st.subheader(f"Active Masterminds ({active.height})")
 if active.is_empty():
     st.caption("No Mastermind is open. Open one for a deal that needs the team.")
@@ -245,7 +246,7 @@ else:
         width="stretch",
         column_config=LIST_CONFIG,
     )
-closed = mm.present_list(rooms.filter(pl.col("status") == "closed"), roles)
+closed = views.present_list(rooms.filter(pl.col("status") == "closed"), roles)
 with st.expander(f"Closed Masterminds ({closed.height})"):
     st.dataframe(
         closed.select(
@@ -261,7 +262,7 @@ with st.expander(f"Closed Masterminds ({closed.height})"):
 ids = rooms["mastermind_id"].to_list()
 if not ids:
     st.stop()
-room_labels = mm.room_labels(rooms, roles)
+room_labels = views.room_labels(rooms, roles)
 asked_room = st.query_params.get("room")
 if "mm_room_link" not in state:  # the link counts on the first run only
     state["mm_room_link"] = True
@@ -296,12 +297,12 @@ my_status = dict(zip(helpers["rep_id"], helpers["status"], strict=True)).get(vie
 accepted = helpers.filter(pl.col("status") == "accepted")
 participants = [room["owner_id"], *accepted["rep_id"].to_list()]
 is_participant = viewer.rep_id in participants
-manages = mm.viewer_manages(ui.con(), viewer.rep_id, room["owner_id"], today)
+manages = views.viewer_manages(ui.con(), viewer.rep_id, room["owner_id"], today)
 is_open = room["status"] == "open"
 
 with st.container(border=True):
     st.subheader(ui.plain(room["title"]))
-    st.caption(ui.plain(mm.room_summary(room)))
+    st.caption(ui.plain(views.room_summary(room)))
     a, b, c, d = st.columns(4)
     a.metric("Target date", f"{room['target_date']:%d %b %Y}")
     b.metric("Status", room["outcome"] or "open")
@@ -375,7 +376,7 @@ if steps.is_empty():
     st.caption("No next steps yet.")
 else:
     st.dataframe(
-        mm.present_steps(steps),
+        views.present_steps(steps),
         hide_index=True,
         width="stretch",
         column_config={
@@ -411,7 +412,7 @@ if is_participant and is_open:
     if not steps.is_empty():
         with change:
             pick, status, go = st.columns([3, 1, 1], vertical_alignment="bottom")
-            step_labels = dict(zip(steps["step_id"], mm.step_labels(steps), strict=True))
+            step_labels = dict(zip(steps["step_id"], views.step_labels(steps), strict=True))
             pick.selectbox("Step", list(step_labels), format_func=step_labels.get, key="mm_step")
             status.selectbox("New status", mm.STEP_STATUSES, key="mm_step_status")
             go.button(

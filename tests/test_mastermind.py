@@ -11,6 +11,7 @@ import pytest
 
 from squadboard import claims, db, facts
 from squadboard import mastermind as mm
+from squadboard import mastermind_views as views
 from squadboard.plan import Plan
 from tests import contribution_org as org_data
 from tests.contribution_org import NOW, Q4
@@ -321,7 +322,7 @@ def test_invite_suggestions_name_who_knows_the_account_and_the_strongest_with_ev
         update deals set created_date = close_date - 30;
     """)
     facts.refresh(org)
-    found = mm.suggest(
+    found = views.suggest(
         org, account="Acme Corp", deal_id="d4", exclude={"a1"}, today=date(2026, 11, 23)
     )
     evidence = dict(zip(found["rep_id"], found["evidence"], strict=True))
