@@ -24,6 +24,7 @@ PAGES = [
     ("Contribution", "pages/profile.py", "Collaboration profile", ":material/badge:", "all"),
     ("Mentoring", "pages/mentor.py", "Find a mentor", ":material/school:", "all"),
     ("Mentoring", "pages/mentoring.py", "Mentoring", ":material/front_hand:", "all"),
+    ("Contribution", "pages/masterminds.py", "Masterminds", ":material/groups:", "all"),
     ("Data", "pages/imports.py", "Import", ":material/upload_file:", "leader"),
     ("Data", "pages/settings.py", "Plan settings", ":material/tune:", "leader"),
     ("Meeting", "pages/meeting.py", "Weekly meeting", ":material/co_present:", "all"),

@@ -55,6 +55,7 @@ else:
             "overlay_status": "Claim",
             "overlay_confirmed": ui.money("Overlay confirmed"),
             "activities": "Activities logged",
+            "mastermind": st.column_config.CheckboxColumn("Mastermind help"),
         },
     )
 ui.downloads(
@@ -96,4 +97,40 @@ if n:
         f"Mentees' win rate in the topic, 90 days after against 90 days before: "
         f"{change * 100:+.0f} points on average over {n} "
         f"{'request' if n == 1 else 'requests'}. {skills.NOT_PROOF}"
+    )
+
+# Masterminds (issue #15): the ones this rep took part in while they were open in the period.
+st.subheader("Masterminds")
+rooms = ui.run("mastermind_participation", rep_id=rep_id, **period.params())
+helped = rooms.filter(pl.col("role") == "helper")
+a, b, c = st.columns(3)
+a.metric("Masterminds joined as a helper", helped.height)
+b.metric("Steps done", int(rooms["steps_done"].sum()))
+outcomes = helped.filter(pl.col("outcome").is_not_null())["outcome"].value_counts(sort=True)
+c.metric(
+    "Outcomes of those helped on",
+    ", ".join(f"{n} {o}" for o, n in outcomes.iter_rows()) or "–",
+)
+if rooms.is_empty():
+    st.caption("No Mastermind in this period.")
+else:
+    st.dataframe(
+        rooms.select(
+            "title", "account", "owner", "role", "status", "outcome", "notes"
+        ).with_columns(steps_done=rooms["steps_done"], counted=rooms["counted"]),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "title": "Mastermind",
+            "account": "Account",
+            "owner": "Owner",
+            "role": "Part",
+            "status": "Status",
+            "outcome": "Outcome",
+            "notes": "Notes written",
+            "steps_done": "Steps done",
+            "counted": st.column_config.CheckboxColumn(
+                "Counts as help", help="a helper who accepted and wrote a note or finished a step"
+            ),
+        },
     )

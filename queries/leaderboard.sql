@@ -1,6 +1,6 @@
 -- leaderboard: one board for the period, every squad member's value on the chosen metric ranked high to low; ties share a rank.
 -- grain: one row per rep who was in a squad during the period and has a value on the metric (managers are not ranked)
--- params: $period_start DATE (inclusive), $period_end DATE (exclusive), $metric VARCHAR (credited, pct_to_target, most_improved, assists, overlay, activity, kudos, contribution or mentoring)
+-- params: $period_start DATE (inclusive), $period_end DATE (exclusive), $metric VARCHAR (credited, pct_to_target, most_improved, assists, overlay, activity, kudos, contribution, mentoring or mastermind)
 -- Weights come from plan_settings with the defaults of squadboard/plan.py (a missing row is the default).
 with setting as (
     select
@@ -15,7 +15,9 @@ with setting as (
         coalesce(max(case when key = 'contribution_kudos' then value::double end), 0.20)
             as c_kudos,
         coalesce(max(case when key = 'contribution_mentoring' then value::double end), 0.0)
-            as c_mentoring
+            as c_mentoring,
+        coalesce(max(case when key = 'contribution_mastermind' then value::double end), 0.0)
+            as c_mastermind
     from plan_settings
 ),
 
@@ -109,6 +111,14 @@ mentoring as (
     group by mentor_id
 ),
 
+mastermind_help as (
+    -- Masterminds helped on: accepted, and a note written or a step finished in the period
+    select rep_id, count(distinct mastermind_id)::double as mastermind
+    from mastermind_contributions
+    where contributed_at >= $period_start and contributed_at < $period_end
+    group by rep_id
+),
+
 measured as (
     select
         p.rep_id,
@@ -122,7 +132,8 @@ measured as (
         coalesce(o.overlay, 0) as overlay,
         coalesce(act.activity, 0) as activity,
         coalesce(k.kudos, 0) as kudos,
-        coalesce(mt.mentoring, 0) as mentoring
+        coalesce(mt.mentoring, 0) as mentoring,
+        coalesce(mh.mastermind, 0) as mastermind
     from people as p
     left join credited as c on c.rep_id = p.rep_id
     left join prev_credited as pc on pc.rep_id = p.rep_id
@@ -133,6 +144,7 @@ measured as (
     left join activity as act on act.rep_id = p.rep_id
     left join kudos_received as k on k.rep_id = p.rep_id
     left join mentoring as mt on mt.rep_id = p.rep_id
+    left join mastermind_help as mh on mh.rep_id = p.rep_id
 ),
 
 scored as (
@@ -146,6 +158,7 @@ scored as (
             + s.c_activity * coalesce(m.activity / nullif(max(m.activity) over (), 0), 0)
             + s.c_kudos * coalesce(m.kudos / nullif(max(m.kudos) over (), 0), 0)
             + s.c_mentoring * coalesce(m.mentoring / nullif(max(m.mentoring) over (), 0), 0)
+            + s.c_mastermind * coalesce(m.mastermind / nullif(max(m.mastermind) over (), 0), 0)
         ) as contribution
     from measured as m, setting as s
 ),
@@ -165,9 +178,10 @@ picked as (
             when 'kudos' then kudos
             when 'contribution' then contribution
             when 'mentoring' then mentoring
+            when 'mastermind' then mastermind
             else error(
                 'metric must be one of credited, pct_to_target, most_improved, assists, '
-                || 'overlay, activity, kudos, contribution, mentoring'
+                || 'overlay, activity, kudos, contribution, mentoring, mastermind'
             )
         end::double as value
     from scored

@@ -1,4 +1,4 @@
--- rep_deals_helped: the deals a rep helped on without owning them: revenue splits, overlay claims (with their status) and logged activity.
+-- rep_deals_helped: the deals a rep helped on without owning them: revenue splits, overlay claims (with their status), logged activity and Mastermind help.
 -- grain: one row per deal the rep helped on that closed (or is expected to close) in the period
 -- params: $rep_id VARCHAR (the rep), $period_start DATE (inclusive), $period_end DATE (exclusive)
 with deals_in as (
@@ -47,6 +47,13 @@ activity as (
     group by deal_id
 ),
 
+mastermind as (
+    -- an accepted helper who wrote a note or finished a step in a Mastermind on the deal
+    select distinct deal_id
+    from mastermind_contributions
+    where rep_id = $rep_id and deal_id is not null
+),
+
 final as (
     select
         d.deal_id,
@@ -60,14 +67,17 @@ final as (
         o.overlay_role,
         o.overlay_status,
         coalesce(c.overlay_confirmed, 0)::decimal(18, 2) as overlay_confirmed,
-        coalesce(a.activities, 0) as activities
+        coalesce(a.activities, 0) as activities,
+        mm.deal_id is not null as mastermind
     from deals_in as d
     left join split as s on s.deal_id = d.deal_id
     left join overlay as o on o.deal_id = d.deal_id
     left join confirmed as c on c.deal_id = d.deal_id
     left join activity as a on a.deal_id = d.deal_id
     left join reps as owner on owner.rep_id = d.owner_id
+    left join mastermind as mm on mm.deal_id = d.deal_id
     where s.deal_id is not null or o.deal_id is not null or a.deal_id is not null
+        or mm.deal_id is not null
 )
 
 select * from final

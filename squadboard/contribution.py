@@ -28,11 +28,16 @@ BOARDS = {
     "assists": (
         "Assists",
         "count",
-        "won deals with your credit or logged activity that you do not own",
+        "won deals you do not own with your credit, logged activity or Mastermind help",
     ),
     "overlay": ("Overlay credit", "money", "confirmed overlay credit (AE and manager both)"),
     "activity": ("Activity score", "score", "calls, emails, meetings, demos, docs × weights"),
     "kudos": ("Kudos received", "count", "kudos from teammates in the period"),
+    "mastermind": (
+        "Mastermind help",
+        "count",
+        "Masterminds you helped on: accepted, and a note written or a step finished",
+    ),
     "contribution": (
         "Contribution score",
         "score",
@@ -43,7 +48,15 @@ BOARDS = {
 }
 
 
-CONTRIBUTION_PARTS = ("credited", "assists", "overlay", "activity", "kudos", "mentoring")
+CONTRIBUTION_PARTS = (
+    "credited",
+    "assists",
+    "overlay",
+    "activity",
+    "kudos",
+    "mentoring",
+    "mastermind",
+)
 ACTIVITY_KINDS = ("call", "email", "meeting", "demo", "solution_doc")
 
 

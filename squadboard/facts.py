@@ -11,7 +11,9 @@ rows out of step with the deals:
   changes squad memberships, which move credits between squads), the activity months when it
   brings activities, and the pipeline movement of its snapshot day;
 - undoing an import, loading the demo and building the benchmark refresh everything;
-- filing, confirming or rejecting a claim refreshes that deal.
+- filing, confirming or rejecting a claim refreshes that deal;
+- a Mastermind write that changes who helped (an answer, a note, a step's status) refreshes
+  the Mastermind's deal.
 
 Rows written with plain SQL (tests, a hand repair) need `refresh(con)` afterwards.
 """

@@ -176,8 +176,9 @@ select * from final
 order by close_date, deal_id, rep_id;
 
 -- table: deal_helpers
--- Who helped win a deal they do not own: a revenue split, a confirmed overlay or activity
--- logged on it. Runs after confirmed_overlay, which it reads.
+-- Who helped win a deal they do not own: a revenue split, a confirmed overlay, activity
+-- logged on it, or help in a Mastermind on it (an accepted helper who wrote a note or finished
+-- a step: the mastermind_contributions view). Runs after confirmed_overlay, which it reads.
 insert into deal_helpers
 with won as (
     select deal_id, owner_id, close_date
@@ -191,6 +192,9 @@ helpers as (
     select deal_id, rep_id from confirmed_overlay where deal_id in (select deal_id from won)
     union
     select deal_id, rep_id from fact_activities
+    union
+    select deal_id, rep_id from mastermind_contributions
+    where deal_id in (select deal_id from won)
 ),
 
 final as (

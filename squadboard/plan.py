@@ -69,6 +69,10 @@ class Plan:
     # in its stage; a large deal is stale after stale_days without a change.
     stall_factor: float = 2.0
     stale_days: int = 21
+    # Mastermind (issue #15): weight of the mastermind board in the contribution score. 0 by
+    # default so that existing plans keep adding up to 1; give it weight by taking some from
+    # another contribution_* weight.
+    contribution_mastermind: float = 0.0
 
     def validate(self) -> list[str]:
         problems = []

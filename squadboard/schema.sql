@@ -178,6 +178,89 @@ create table if not exists plan_settings (
     value varchar not null
 );
 
+-- Masterminds ----------------------------------------------------------------------------
+-- A hard deal or account worked on as a small project: the owner invites helpers, they
+-- write notes and decisions, agree next steps, and the room closes with an outcome and a
+-- retro. squadboard/mastermind.py holds the rules and is the only writer; every write is in
+-- the audit log.
+
+create table if not exists masterminds (
+    mastermind_id varchar primary key,
+    title varchar not null,
+    deal_id varchar,                        -- the deal; null for an account Mastermind
+    account varchar not null,               -- the account (the deal's, for a deal Mastermind)
+    owner_id varchar not null,              -- the deal's owner, or a rep who owns the account
+    opened_by varchar not null,             -- the owner, their leader or an admin
+    goal varchar not null,                  -- the outcome aimed at
+    target_date date not null,
+    why varchar not null default '',        -- free text, or the weekly meeting's reasons
+    status varchar not null default 'open' check (status in ('open', 'closed')),
+    outcome varchar check (outcome in ('won', 'lost', 'slipped', 'no outcome')),
+    retro varchar,                          -- what helped, written when it closes
+    opened_at timestamp not null,
+    closed_at timestamp,
+    closed_by varchar,
+    check ((status = 'closed') = (outcome is not null and closed_at is not null))
+);
+
+-- Invited helpers: invited -> accepted | declined (a helper may change their answer while the
+-- Mastermind is open). The owner is never a helper of their own Mastermind.
+create table if not exists mastermind_helpers (
+    mastermind_id varchar not null,
+    rep_id varchar not null,
+    status varchar not null default 'invited' check (status in ('invited', 'accepted', 'declined')),
+    invited_by varchar not null,
+    invited_at timestamp not null,
+    answered_at timestamp,
+    reason varchar,                         -- the evidence the invite was suggested on, if any
+    primary key (mastermind_id, rep_id)
+);
+
+-- The notes thread (kind note) and the decision log (kind decision): plain text as typed.
+create table if not exists mastermind_notes (
+    note_id varchar primary key,
+    mastermind_id varchar not null,
+    kind varchar not null check (kind in ('note', 'decision')),
+    author_id varchar not null,
+    body varchar not null,
+    written_at timestamp not null
+);
+
+-- Next steps: an owner (any participant), a due date and a status; done_at when done.
+create table if not exists mastermind_steps (
+    step_id varchar primary key,
+    mastermind_id varchar not null,
+    title varchar not null,
+    owner_id varchar not null,
+    due_date date not null,
+    status varchar not null default 'to do'
+        check (status in ('to do', 'in progress', 'done', 'cancelled')),
+    created_by varchar not null,
+    created_at timestamp not null,
+    updated_at timestamp not null,
+    done_at timestamp
+);
+
+-- What counts as help: an accepted helper's notes and decisions, and the steps they own that
+-- are done (contributed_at = when). The assists board (through deal_helpers, facts.sql), the
+-- mastermind board and the collaboration profile all read it.
+create or replace view mastermind_contributions as
+with accepted as (
+    select h.mastermind_id, h.rep_id, m.deal_id
+    from mastermind_helpers as h
+    inner join masterminds as m on m.mastermind_id = h.mastermind_id
+    where h.status = 'accepted'
+)
+
+select a.mastermind_id, a.deal_id, a.rep_id, 'note' as kind, n.written_at as contributed_at
+from accepted as a
+inner join mastermind_notes as n on n.mastermind_id = a.mastermind_id and n.author_id = a.rep_id
+union all
+select a.mastermind_id, a.deal_id, a.rep_id, 'step' as kind, s.done_at as contributed_at
+from accepted as a
+inner join mastermind_steps as s on s.mastermind_id = a.mastermind_id and s.owner_id = a.rep_id
+where s.status = 'done';
+
 -- Rules shared by every query -----------------------------------------------------------
 
 -- Fraction of [ps, pe) elapsed by the end of day as_of, in calendar days: 1/n on the first

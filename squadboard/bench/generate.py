@@ -274,6 +274,62 @@ def _steps(scale: Scale, anchor: date, quarters: list[periods.Period]) -> list[t
             ],
         ),
         (
+            # Two Masterminds per squad (issue #15): an open one on the squad's first open deal
+            # and one closed as won on its first deal won in the last 60 days. The squad's SE
+            # accepted and wrote notes, the CSM is invited; three steps each (one done by the
+            # SE, one overdue, one to do).
+            "masterminds",
+            [
+                f"""create temp table bench_rooms as
+                with picked as (
+                    select deal_squad(i) as q,
+                        min(i) filter (where deal_status(i) = 'open') as open_d,
+                        min(i) filter (where deal_status(i) = 'won'
+                            and deal_close(i) >= getvariable('anchor')::date - 60) as won_d
+                    from range({d}) t(i)
+                    group by all
+                )
+                select 'MMO' || q as id, q, open_d as d, 'open' as status from picked
+                where open_d is not null
+                union all
+                select 'MMW' || q, q, won_d, 'closed' from picked where won_d is not null""",
+                """insert into masterminds
+                select id, 'Win ' || deal_key(d), deal_key(d), 'Account ' || d,
+                    rep_key(deal_owner(d)), rep_key(deal_owner(d)), 'Signed order',
+                    deal_close(d), 'Stalled in legal', status,
+                    case when status = 'closed' then 'won' end,
+                    case when status = 'closed' then 'The SE''s demo' end,
+                    getvariable('anchor')::date - 20 + interval 9 hour,
+                    case when status = 'closed' then deal_close(d) + interval 17 hour end,
+                    case when status = 'closed' then rep_key(deal_owner(d)) end
+                from bench_rooms""",
+                """insert into mastermind_helpers
+                select id, rep_key(q * 8 + 6), 'accepted', rep_key(deal_owner(d)),
+                    getvariable('anchor')::date - 20 + interval 9 hour,
+                    getvariable('anchor')::date - 19 + interval 9 hour, 'the squad''s SE'
+                from bench_rooms
+                union all
+                select id, rep_key(q * 8 + 7), 'invited', rep_key(deal_owner(d)),
+                    getvariable('anchor')::date - 20 + interval 9 hour, null, null
+                from bench_rooms""",
+                """insert into mastermind_notes
+                select id || '-N' || n, id, case when n = 2 then 'decision' else 'note' end,
+                    case when n = 2 then rep_key(deal_owner(d)) else rep_key(q * 8 + 6) end,
+                    'Idea number ' || n, getvariable('anchor')::date - 19 + n * interval 1 hour
+                from bench_rooms, range(3) t(n)""",
+                """insert into mastermind_steps
+                select id || '-S' || n, id, 'Step ' || n,
+                    case when n = 0 then rep_key(q * 8 + 6) else rep_key(deal_owner(d)) end,
+                    getvariable('anchor')::date - 10 + (n * 7)::integer,
+                    case when n = 0 then 'done' else 'to do' end,
+                    rep_key(deal_owner(d)), getvariable('anchor')::date - 19 + interval 9 hour,
+                    getvariable('anchor')::date - 12 + interval 9 hour,
+                    case when n = 0 then getvariable('anchor')::date - 12 + interval 9 hour end
+                from bench_rooms, range(3) t(n)""",
+                "drop table bench_rooms",
+            ],
+        ),
+        (
             "meta",
             [
                 "insert or replace into meta values ('data_version', '1')",

@@ -35,6 +35,7 @@ CHOICES = {
         "kudos",
         "contribution",
         "mentoring",
+        "mastermind",
     ]
 }
 
@@ -97,6 +98,9 @@ def context(path: Path, anchor: date) -> dict[str, object]:
         seeker, account = cur.execute(
             "select owner_id, account from deals where deal_id = ?", [deal]
         ).fetchone()
+        room = cur.execute(
+            "select min(mastermind_id) from masterminds where status = 'open'"
+        ).fetchone()[0]
     finally:
         con.close()
     quarter = periods.quarter_of(anchor)
@@ -112,6 +116,7 @@ def context(path: Path, anchor: date) -> dict[str, object]:
         "account": account,
         "window_start": skills.default_window(anchor)[0],
         "window_end": skills.default_window(anchor)[1],
+        "mastermind_id": room,
     }
 
 

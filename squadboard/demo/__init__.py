@@ -32,6 +32,7 @@ from squadboard.demo.cast import (
     email_of,
     stable_id,
 )
+from squadboard.demo.masterminds import mastermind_rows
 from squadboard.demo.mentoring import mentoring_rows
 from squadboard.demo.parts import confirmations, credit_row, kudos_rows, snapshot_rows
 
@@ -255,6 +256,9 @@ def generate(seed: int = 7, today: date | None = None) -> dict[str, pl.DataFrame
     # The weekly meeting's last weeks: pushes, pull-ins, changes of amount and owner, deletions.
     owners = [(a.rep_id, squad_on(a.rep_id, today)) for a in aes if squad_on(a.rep_id, today)]
     snapshots = history.with_history(snapshots, deals, owners, seed, today)
+    # Masterminds, active and closed, and the thanks given when they closed (issue #15).
+    masterminds, thanks = mastermind_rows(deals, today, current.start)
+    kudos = kudos + thanks
 
     return {
         "squads": pl.DataFrame(
@@ -306,6 +310,7 @@ def generate(seed: int = 7, today: date | None = None) -> dict[str, pl.DataFrame
         "kudos": pl.DataFrame(kudos, infer_schema_length=None),
         "pipeline_snapshots": snapshots,
         **mentoring_rows(today),
+        **masterminds,
     }
 
 
