@@ -103,8 +103,10 @@ def mapping_step(table, data: bytes) -> mapping.Mapping | None:
     chosen = mapping.Mapping(kind, columns, source.strip().lower(), comma, unit, lines=lines,
                              constants=constants, header=header, date_order=date_order,
                              owner_is=owner_is)  # fmt: skip
-    if chosen.problems():
-        st.info(ui.plain("To go on: " + "; ".join(chosen.problems())))
+    missing = [f"field {f!r} is required" for f in mapping.REQUIRED[kind]
+               if f not in columns and f not in constants]  # fmt: skip
+    if chosen.problems() or missing:
+        st.info(ui.plain("To go on: " + "; ".join(chosen.problems() or missing)))
         return None
     with st.expander("The mapping as a file, for `import --mapping FILE.json`"):
         st.code(chosen.to_json(), language="json")
