@@ -160,7 +160,7 @@ def open_form(prefill: dict) -> None:
         if found.is_empty():
             st.caption("Nobody stands out for this account, product or deal size yet.")
         else:
-            st.dataframe(  # one reason a row, so that none is cut off
+            ui.table(  # one reason a row, so that none is cut off
                 found.select("rep", pl.col("evidence").str.split("; ")).explode("evidence"),
                 hide_index=True,
                 width="stretch",
@@ -238,7 +238,7 @@ st.subheader(f"Active Masterminds ({active.height})")
 if active.is_empty():
     st.caption("No Mastermind is open. Open one for a deal that needs the team.")
 else:
-    st.dataframe(
+    ui.table(
         active.select(
             "title", "deal", "amount", "owner", "helpers", "steps", "next_step", "next_due"
         ),
@@ -248,7 +248,7 @@ else:
     )
 closed = views.present_list(rooms.filter(pl.col("status") == "closed"), roles)
 with st.expander(f"Closed Masterminds ({closed.height})"):
-    st.dataframe(
+    ui.table(
         closed.select(
             "title", "deal", "account", "owner", "helpers", "outcome", "closed_at", "part"
         ),
@@ -338,7 +338,7 @@ with st.container(border=True):
     if helpers.is_empty():
         st.caption("Nobody invited yet.")
     else:
-        st.dataframe(
+        ui.table(
             helpers.select("rep", "status", "notes", "steps_done", "reason"),
             hide_index=True,
             width="stretch",
@@ -375,7 +375,7 @@ st.subheader("Next steps")
 if steps.is_empty():
     st.caption("No next steps yet.")
 else:
-    st.dataframe(
+    ui.table(
         views.present_steps(steps),
         hide_index=True,
         width="stretch",
@@ -542,7 +542,7 @@ with st.expander("History of this Mastermind"):
     history = ui.run("mastermind_history", mastermind_id=room_id)
     if history.is_empty():
         st.caption("No change recorded since this Mastermind was loaded.")
-    st.dataframe(
+    ui.table(
         history.select("at_time", "actor_name", "action", "detail"),
         hide_index=True,
         width="stretch",

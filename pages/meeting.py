@@ -55,7 +55,7 @@ def _show_table(m: Meeting, words: pl.DataFrame, empty: str) -> None:
     elif words.is_empty():
         st.write(empty)
     else:
-        st.dataframe(words, hide_index=True, width="stretch")
+        ui.table(words, hide_index=True, width="stretch")
 
 
 # 1. Where each squad stands ------------------------------------------------------------------
@@ -155,7 +155,25 @@ def help_section(m: Meeting) -> None:
         f"times, stalled (over {plan.stall_factor:g} × the org's median days in the stage) or "
         f"large and unchanged for {plan.stale_days} days or more."
     )
-    _show_table(m, meeting_report.needing_help(_needing_help(m)), "No deal needs help.")
+    deals = _needing_help(m)
+    _show_table(m, meeting_report.needing_help(deals), "No deal needs help.")
+    if m.may_write and not m.presenting and deals.height:
+        # One click opens a Mastermind on the deal with the meeting's reasons filled in (the
+        # Masterminds page checks again who may open one).
+        labels = dict(zip(deals["deal_id"].to_list(), deals["deal"].to_list(), strict=True))
+        left, right = st.columns([3, 1], vertical_alignment="bottom")
+        picked = left.selectbox("Deal to work on together", list(labels),
+                                format_func=labels.get, key="meeting_mm_deal")  # fmt: skip
+        if right.button("Open a Mastermind", icon=":material/groups:", key="meeting_open_mm"):
+            why = deals.filter(pl.col("deal_id") == picked)["reasons"][0]
+            st.switch_page(
+                "pages/masterminds.py",
+                query_params={"deal": picked, "why": f"Weekly meeting, {m.label}: {why}"},
+            )
+    rooms = ui.run("mastermind_week", week_start=m.week, squad_id=m.squad_id)
+    st.subheader("Masterminds")
+    st.caption(ui.plain(meeting_report.masterminds_summary(rooms)))
+    _show_table(m, meeting_report.masterminds(rooms), "No Mastermind was active this week.")
 
 
 # 5. Kudos ------------------------------------------------------------------------------------
@@ -185,6 +203,20 @@ def kudos_section(m: Meeting) -> None:
     with right:
         st.subheader(f"{kudos.height} kudos")
         _show_table(m, meeting_report.kudos(kudos), "No kudos this week.")
+
+
+# 6. Mentoring --------------------------------------------------------------------------------
+
+
+def mentoring_section(m: Meeting) -> None:
+    rows = ui.run("mentoring_week", week_start=m.week, squad_id=m.squad_id)
+    counts = dict(rows.group_by("event").len().iter_rows()) if rows.height else {}
+    cols = st.columns(3)
+    for col, (event, label) in zip(
+        cols, (("asked", "Asked for help"), ("accepted", "Started"), ("done", "Done")), strict=True
+    ):
+        col.metric(label, counts.get(event, 0))
+    _show_table(m, meeting_report.mentoring(rows), "No request for help moved this week.")
 
 
 # 7. Action items -----------------------------------------------------------------------------
@@ -237,13 +269,14 @@ def actions_section(m: Meeting) -> None:
 
 
 # Number -> (title, render, the section's part of the meeting pack: (run, week, squad_id, plan)
-# -> (note, figure, table)). Section 6 (mentoring) is added where mentoring exists.
+# -> (note, figure, table)).
 SECTIONS = {
     1: ("Where each squad stands", standings_section, meeting_report.standings_part),
     2: ("Pipeline bridge", bridge_section, meeting_report.bridge_part),
     3: ("Wins of the week", wins_section, meeting_report.wins_part),
     4: ("Deals that need help", help_section, meeting_report.help_part),
     5: ("Kudos of the week", kudos_section, meeting_report.kudos_part),
+    6: ("Mentoring", mentoring_section, meeting_report.mentoring_part),
     7: ("Action items", actions_section, meeting_report.actions_part),
 }
 NUMBERS = list(SECTIONS)

@@ -139,7 +139,7 @@ else:
         .map_elements(lambda a: f"${float(a):,.0f}", return_dtype=pl.String, skip_nulls=True)
         .fill_null("–"),
     ).select("dimension", "segment", "reading", *skills.PROFILE_COLUMNS[2:-1])
-    st.dataframe(
+    ui.table(
         table,
         hide_index=True,
         width="stretch",
@@ -275,7 +275,7 @@ if picked:
     if known.is_empty():
         st.info(f"Nobody has worked on {ui.plain(picked)} yet.")
     else:
-        st.dataframe(
+        ui.table(
             known.drop("rep_id"),
             hide_index=True,
             width="stretch",

@@ -81,7 +81,7 @@ if room.height:
 if mentored.is_empty():
     st.caption("No mentoring marked done yet.")
 else:
-    st.dataframe(
+    ui.table(
         mentored.select("asker", "topic", "done_at"),
         hide_index=True,
         width="stretch",
@@ -114,7 +114,7 @@ c.metric(
 if rooms.is_empty():
     st.caption("No Mastermind in this period.")
 else:
-    st.dataframe(
+    ui.table(
         rooms.select(
             "title", "account", "owner", "role", "status", "outcome", "notes"
         ).with_columns(steps_done=rooms["steps_done"], counted=rooms["counted"]),

@@ -59,6 +59,19 @@ FIELDS = {
     "contribution_overlay": ("Overlay", "Weight of the overlay-credit board.", "percent"),
     "contribution_activity": ("Activity", "Weight of the activity board.", "percent"),
     "contribution_kudos": ("Kudos", "Weight of the kudos board.", "percent"),
+    "contribution_mentoring": ("Mentoring", "Weight of the mentoring board.", "percent"),
+    "contribution_mastermind": ("Mastermind", "Weight of the Mastermind board.", "percent"),
+    "mentor_min_deals": (
+        "Fewest deals for a skill",
+        "Closed deals in a skill before its win rate counts (seeker and mentor).",
+        "int",
+    ),
+    "stall_factor": (
+        "Stalled after",
+        "A deal is stalled after this many times the median days in its stage.",
+        "multiple",
+    ),
+    "stale_days": ("Large deal stale after (days)", "Days without any change.", "int"),
     "overlay_pct_se": ("Sales engineer", "Overlay credit of an SE claim, % of the deal.", "pct100"),
     "overlay_pct_csm": ("Customer success", "Overlay credit of a CSM claim.", "pct100"),
     "overlay_pct_specialist": ("Specialist", "Overlay credit of a specialist claim.", "pct100"),
@@ -138,6 +151,11 @@ GROUPS = [
         ],
     ),
     ("Boards", "What the leaderboards show.", [("", ["board_naming", "hide_bottom_n"])]),
+    (
+        "Mentoring and the weekly meeting",
+        "Find a mentor, and which deals the meeting lists as needing help.",
+        [("", ["mentor_min_deals", "stall_factor", "stale_days"])],
+    ),
 ]
 listed = {name for _, _, parts in GROUPS for _, names in parts for name in names}
 others = [f.name for f in fields(plan.Plan) if f.name not in listed]

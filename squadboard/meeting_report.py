@@ -37,7 +37,7 @@ def pct(value) -> str:
 
 
 def points(value) -> str:
-    return DASH if value is None else f"{value * 100:+.1f} pp"
+    return DASH if value is None else f"{value * 100:+.1f} pts"
 
 
 def day(value) -> str:
@@ -170,6 +170,67 @@ def actions(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+# What a request for help went through in the week (mentoring_week's event), in words.
+MENTORING_EVENTS = {
+    "asked": "asked for help",
+    "accepted": "mentoring started",
+    "declined": "declined",
+    "withdrawn": "withdrawn",
+    "done": "mentoring done",
+}
+
+
+def mentoring(frame: pl.DataFrame) -> pl.DataFrame:
+    return _words(
+        frame,
+        {
+            "at_time": ("When", day),
+            "event": ("What happened", lambda v: MENTORING_EVENTS.get(v, text(v))),
+            "asker": ("Asked by", text),
+            "mentor": ("Mentor", text),
+            "topic": ("Topic", text),
+        },
+    )
+
+
+def mentoring_summary(frame: pl.DataFrame) -> str:
+    """'3 asked for help · 2 mentoring started · 1 mentoring done' (zeros said too)."""
+    counts = dict(frame.group_by("event").len().iter_rows()) if frame.height else {}
+    shown = ("asked", "accepted", "done")
+    return " · ".join(f"{counts.get(e, 0)} {MENTORING_EVENTS[e]}" for e in shown)
+
+
+def masterminds(frame: pl.DataFrame) -> pl.DataFrame:
+    """mastermind_week rows in words: what each is (active, a step due or overdue, an
+    outcome of the week), the Mastermind, its owner and helpers, and the step or outcome."""
+
+    def what(row: dict) -> str:
+        if row["kind"] == "step":
+            return "step overdue" if row["overdue"] else "step due this week"
+        return {"active": "active", "outcome": "closed this week"}.get(row["kind"], row["kind"])
+
+    def detail(row: dict) -> str:
+        if row["kind"] == "step":
+            owner = f" ({row['step_owner']})" if row["step_owner"] else ""
+            return f"{row['step']}{owner}, due {day(row['due_date'])}"
+        if row["kind"] == "outcome":
+            return f"outcome: {text(row['outcome'])}"
+        return f"goal: {text(row['goal'])}, by {day(row['target_date'])}"
+
+    rows = frame.to_dicts()
+    return pl.DataFrame(
+        {
+            "What": [what(r) for r in rows],
+            "Mastermind": [text(r["title"]) for r in rows],
+            "Owner": [text(r["owner"]) for r in rows],
+            "Helpers": [text(r["helpers"]) for r in rows],
+            "Step, goal or outcome": [detail(r) for r in rows],
+        },
+        schema={c: pl.String for c in ("What", "Mastermind", "Owner", "Helpers")}
+        | {"Step, goal or outcome": pl.String},
+    )
+
+
 def html_table(frame: pl.DataFrame, empty: str = "Nothing this week.") -> str:
     """A frame of strings as an HTML table; every header and cell escaped."""
     if frame.is_empty():
@@ -259,7 +320,32 @@ def help_part(run, week: date, squad_id: str | None, plan):
     from squadboard.meeting import needs_help
 
     health = run("meeting_deal_health", week_start=week, squad_id=squad_id)
-    return None, None, needing_help(needs_help(health, plan))
+    rooms = run("mastermind_week", week_start=week, squad_id=squad_id)
+    note = f"Masterminds: {masterminds_summary(rooms)}." if rooms.height else None
+    table = needing_help(needs_help(health, plan))
+    if rooms.height:
+        table = pl.concat(
+            [
+                table.with_columns(pl.lit("needs help").alias("What")),
+                masterminds(rooms)
+                .rename({"Mastermind": "Deal", "Step, goal or outcome": "Why it needs help"})
+                .select("What", "Deal", "Owner", "Why it needs help"),
+            ],
+            how="diagonal",
+        ).select("What", *table.columns)
+    return note, None, table
+
+
+def masterminds_summary(frame: pl.DataFrame) -> str:
+    """'2 active · 1 step overdue · 1 closed this week'."""
+    rows = masterminds(frame)["What"].to_list() if frame.height else []
+    order = ("active", "step due this week", "step overdue", "closed this week")
+    return " · ".join(f"{rows.count(w)} {w}" for w in order if rows.count(w)) or "none"
+
+
+def mentoring_part(run, week: date, squad_id: str | None, plan):
+    rows = run("mentoring_week", week_start=week, squad_id=squad_id)
+    return mentoring_summary(rows) + ".", None, mentoring(rows)
 
 
 def kudos_part(run, week: date, squad_id: str | None, plan):

@@ -14,6 +14,7 @@ from squadboard import mastermind as mm
 from squadboard import mastermind_views as views
 from squadboard.plan import Plan
 from tests import contribution_org as org_data
+from tests.conftest import ADMIN
 from tests.contribution_org import NOW, Q4
 
 PLAN = Plan()
@@ -338,7 +339,7 @@ def test_contribution_weight_of_the_mastermind_board_is_a_plan_setting(org):
     mm.respond(org, "se1", room, "accept", NOW)
     mm.write_note(org, "se1", room, "idea", NOW)
     before = db.run(org, "leaderboard", **Q4, metric="contribution")
-    plan_module.save(org, Plan(contribution_kudos=0.10, contribution_mastermind=0.10), actor="vp")
+    plan_module.save(org, Plan(contribution_kudos=0.10, contribution_mastermind=0.10), ADMIN)
     after = db.run(org, "leaderboard", **Q4, metric="contribution")
     se_before = dict(zip(before["rep_id"], before["value"], strict=True))["se1"]
     se_after = dict(zip(after["rep_id"], after["value"], strict=True))["se1"]

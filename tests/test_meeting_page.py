@@ -21,6 +21,7 @@ HEADINGS = [
     "3. Wins of the week",
     "4. Deals that need help",
     "5. Kudos of the week",
+    "6. Mentoring",
     "7. Action items",
 ]
 
@@ -80,7 +81,7 @@ def test_the_bridge_section_draws_exactly_the_bridge_and_lists_a_categorys_deals
     [
         ({"week": "2026-W99"}, "Ignored the link's week: not a week: '2026-W99'"),
         ({"week": "2019-W02"}, "Ignored the link's week '2019-W02': it is not a frozen week."),
-        ({"section": "6"}, "Ignored the link's section '6': use one of 1, 2, 3, 4, 5, 7."),
+        ({"section": "8"}, "Ignored the link's section '8': use one of 1, 2, 3, 4, 5, 6, 7."),
         ({"section": "**2**"}, "Ignored the link's section '**2**': use one of"),
     ],
 )
@@ -245,3 +246,41 @@ def test_the_whole_pack_of_a_week_from_every_sections_part(demo_con):
     for deal in moves["deal"]:
         assert deal.replace("&", "&amp;") in html
     assert "Re-qualify the overdue Compass Suite deals" in html  # the carried action
+
+
+def test_the_mentoring_section_counts_the_weeks_requests(app_env):
+    at = open_meeting("elena.duarte", week="2026-W47", section="6")
+    at.selectbox(key="meeting_squad").set_value("all").run()  # the whole organisation
+    assert not at.exception
+    assert heading(at) == "## 6. Mentoring · All squads · 2026-W47"
+    rows = db.run(ui.con(), "mentoring_week", week_start=W47, squad_id=None)
+    counts = dict(rows.group_by("event").len().iter_rows())
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Asked for help"] == str(counts.get("asked", 0))
+    assert shown["Started"] == str(counts.get("accepted", 0))
+    assert shown["Done"] == str(counts.get("done", 0))
+    if rows.height:
+        assert at.dataframe[0].value["Asked by"].to_list() == rows["asker"].to_list()
+
+
+def test_deals_that_need_help_open_a_mastermind_with_the_reasons(app_env):
+    at = open_meeting("elena.duarte", week="2026-W47", section="4")
+    at.selectbox(key="meeting_squad").set_value("all").run()  # the whole organisation
+    assert not at.exception
+    rooms = db.run(ui.con(), "mastermind_week", week_start=W47, squad_id=None)
+    assert rooms.height, "the demo has Masterminds active in the last frozen week"
+    assert any(m.value == "Masterminds" for m in at.subheader)
+    summary = meeting_report.masterminds_summary(rooms)
+    assert any(c.value.replace("\\", "") == summary for c in at.caption)
+    deal = at.selectbox(key="meeting_mm_deal").value
+    at.button(key="meeting_open_mm").click().run()
+    assert not at.exception
+    assert at.selectbox(key="mm_deal").value == deal
+    why = at.text_area(key="mm_why").value
+    assert why.startswith("Weekly meeting, 2026-W47: ") and len(why) > len("Weekly meeting, ")
+
+
+def test_a_rep_sees_no_open_a_mastermind_button_in_the_meeting(app_env):
+    at = open_meeting("tom.becker", section="4")
+    assert not at.exception
+    assert not [b for b in at.button if b.key == "meeting_open_mm"]

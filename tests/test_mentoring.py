@@ -14,6 +14,7 @@ from squadboard import db, mentoring, plan, skills
 from squadboard.auth import Viewer
 from squadboard.contribution import ContributionError
 from squadboard.plan import Plan
+from tests.conftest import ADMIN
 
 YEAR = {"period_start": date(2026, 1, 1), "period_end": date(2027, 1, 1)}
 NOW = datetime(2026, 11, 20, 9, 30)
@@ -170,12 +171,12 @@ def test_mentors_are_ranked_by_lower_bound_with_enough_deals(org):
         "Pia Two won 14 of 16 GTX Pro deals (88 %, at least 64 %); you won 3 of 12 (25 %); "
         "team median 67 %."
     )
-    plan.save(org, Plan(mentor_min_deals=6), "test")
+    plan.save(org, Plan(mentor_min_deals=6), ADMIN)
     # p4 counts now: the median is 83 % and only p2 is above it (p1 and p4 are at it)
     fewer = suggest(org)
     assert fewer["mentor_id"].to_list() == ["p2"]
     assert fewer["evidence"][0].endswith("team median 83 %.")
-    plan.save(org, Plan(mentor_min_deals=13), "test")  # the seeker has 12: too few to tell
+    plan.save(org, Plan(mentor_min_deals=13), ADMIN)  # the seeker has 12: too few to tell
     assert suggest(org).is_empty()
 
 
@@ -351,7 +352,7 @@ def test_done_mentoring_counts_on_its_board_and_in_the_contribution_score(org):
     board = db.run(org, "leaderboard", **q4, metric="mentoring")
     assert board.filter(pl.col("value") > 0).select("rep_id", "value").rows() == [("p2", 1.0)]
     before = db.run(org, "leaderboard", **q4, metric="contribution")
-    plan.save(org, Plan(contribution_kudos=0.10, contribution_mentoring=0.10), "test")
+    plan.save(org, Plan(contribution_kudos=0.10, contribution_mentoring=0.10), ADMIN)
     after = db.run(org, "leaderboard", **q4, metric="contribution")
     gain = (
         dict(after.select("rep_id", "value").rows())["p2"]
