@@ -445,7 +445,8 @@ create or replace macro meeting_quarter_start(week_start) as (
 -- at its end, with the one category it moved in (null: in both, same amount). Scope: open,
 -- closing in the week's quarter, owned by the squad's reps (squad null: by any squad's).
 -- Precedence: won, lost, removed, pushed_out, pulled_in, moved_in / moved_out, new, grown /
--- shrunk. change is what the deal adds to the pipeline (negative when it takes away).
+-- shrunk. change is what the deal adds to the pipeline (negative when it takes away). The
+-- frozen rows of the two weeks are read once each (materialized), not once per join.
 create or replace macro meeting_movements(week, squad) as table
 with bounds as materialized (
     select
