@@ -398,6 +398,8 @@ if presenting:
         st.caption("Demo data: everyone here is made up.")
 else:
     ui.demo_notice()
+if section != 2:  # the bridge says it with its definitions beside it
+    st.caption(ui.plain(ctx.describe))
 render(ctx)
 
 if auto:

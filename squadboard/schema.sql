@@ -754,30 +754,31 @@ create or replace macro meeting_quarter_start(week_start) as (
 -- at its end, with the one category it moved in (null: in both, same amount). Scope: open,
 -- closing in the week's quarter, owned by the squad's reps (squad null: by any squad's).
 -- Precedence: won, lost, removed, pushed_out, pulled_in, moved_in / moved_out, new, grown /
--- shrunk. change is what the deal adds to the pipeline (negative when it takes away).
+-- shrunk. change is what the deal adds to the pipeline (negative when it takes away). The
+-- frozen rows of the two weeks are read once each (materialized), not once per join.
 create or replace macro meeting_movements(week, squad) as table
-with bounds as (
+with bounds as materialized (
     select
         meeting_quarter_start(week) as quarter_start,
         (meeting_quarter_start(week) + interval 3 month)::date as quarter_end
 ),
 
-before_all as (
+before_all as materialized (
     select * from meeting_week_deals
     where week_start = week::date - 7 and status = 'open'
 ),
 
-after_all as (
+after_all as materialized (
     select * from meeting_week_deals where week_start = week::date
 ),
 
-in_scope_start as (
+in_scope_start as materialized (
     select b.* from before_all as b, bounds
     where b.close_date >= bounds.quarter_start and b.close_date < bounds.quarter_end
         and (b.squad_id = squad or (squad is null and b.squad_id is not null))
 ),
 
-in_scope_end as (
+in_scope_end as materialized (
     select a.* from after_all as a, bounds
     where a.status = 'open'
         and a.close_date >= bounds.quarter_start and a.close_date < bounds.quarter_end
