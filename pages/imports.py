@@ -94,9 +94,6 @@ if uploads:
                 for p in problems
             ],
             hide_index=True,
-            width="stretch",
-            # the reason is what to read: the other columns take no more room than they need
-            column_config={c: st.column_config.Column(width="small") for c in ("line", "column")},
         )
     else:
         counts = {t: f.height for t, f in batch.frames.items()}
@@ -104,7 +101,7 @@ if uploads:
         if st.button("Import now", type="primary", key="commit"):
             progress = st.progress(0.3, "Writing in one transaction…")
             try:
-                written = ingest_apply.write(ui.con(), batch, actor=who.rep_id, as_of=ui.today())
+                ingest_apply.write(ui.con(), batch, actor=who.rep_id, as_of=ui.today())
             except ImportFailed as failed:
                 progress.empty()
                 st.error("Nothing was written: " + "; ".join(map(str, failed.problems[:5])))
