@@ -219,7 +219,7 @@ if uploads:
         if st.button("Import now", type="primary", key="commit", disabled=not sure):
             progress = st.progress(0.3, "Writing in one transaction…")
             try:
-                written = ingest_apply.write(ui.con(), batch, actor=who.rep_id, as_of=ui.today())
+                ingest_apply.write(ui.con(), batch, actor=who.rep_id, as_of=ui.today())
             except ImportFailed as failed:
                 progress.empty()
                 st.error(

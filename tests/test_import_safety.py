@@ -397,3 +397,14 @@ def test_squad_totals_add_up_to_the_credited_revenue_of_reps_in_a_squad(small_or
         assert credited <= sum(d[3] for d in DEALS)
     finally:
         con.close()
+
+
+def test_the_import_page_says_when_an_import_changed_nothing(app_env):
+    text = HS + "902,Twice,Closed Won,2026-11-02,priya.raman,10,2026-10-01,1\n"
+    for expected in ("Imported 1 deals (import #", "Nothing changed"):
+        at = _leader_on_imports()
+        at.get("file_uploader")[0].upload("deals.csv", text.encode(), "text/csv").run()
+        at.button(key="commit").click().run()
+        assert not at.exception
+        shown = [m.value for m in (*at.success, *at.info)]
+        assert any(expected in m for m in shown), shown

@@ -93,8 +93,12 @@ def _money_expr(col: pl.Expr, decimal_comma: bool = False) -> pl.Expr:
         number = text.str.replace_all(r"\.", "").str.replace(",", ".")
     else:
         number = text.str.replace_all(",", "")
-    valid = text.str.contains(_GROUPED[fmt]) | text.str.contains(_SCIENTIFIC)
-    value = pl.when(valid).then(number.cast(pl.Float64, strict=False))
+    value = (
+        pl.when(text.str.contains(_GROUPED[fmt]))
+        .then(number.cast(pl.Float64, strict=False))
+        .when(text.str.contains(_SCIENTIFIC))  # 1.5E+3 is 1500 whatever the column's format
+        .then(text.cast(pl.Float64, strict=False))
+    )
     return pl.when(negative).then(-value).otherwise(value)
 
 
