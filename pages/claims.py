@@ -74,7 +74,7 @@ def act(step: str) -> None:
 
 result = st.session_state.pop("claims_result", None)
 if result:
-    getattr(st, result[0])(ui.plain(result[1]))
+    getattr(st, result[0])(result[1])
 
 waiting = all_claims.filter(
     pl.col("status").is_in(["pending", "half-confirmed"])

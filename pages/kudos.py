@@ -53,7 +53,7 @@ def give() -> None:
     except contribution.ContributionError as exc:
         state["kudos_result"] = ("error", str(exc))
         return
-    state["kudos_result"] = ("success", f"Kudos sent to {names.get(state['kudos_to'])}.")
+    state["kudos_result"] = ("success", f"Kudos sent to {ui.plain(names.get(state['kudos_to']))}.")
     state["kudos_message"] = ""
     state["kudos_deal"] = NO_DEAL  # back to "(no deal)", the box's first choice
 
@@ -73,7 +73,7 @@ with st.container(border=True):
     st.button("Give kudos", key="give_kudos", on_click=give, type="primary")
     result = st.session_state.pop("kudos_result", None)
     if result:
-        getattr(st, result[0])(ui.plain(result[1]))
+        getattr(st, result[0])(result[1])
 
 month = periods.month_of(ui.as_of_for(period))
 st.subheader(f"Most recognised · {month.label}")
