@@ -157,9 +157,16 @@ FORMATTERS: dict[str, Callable[[object], str]] = {
 
 
 def as_text(series: pl.Series, kind: str) -> pl.Series:
-    """A column written out the way `kind` shows it (a dash for each missing value)."""
+    """A column written out the way `kind` shows it (a dash for each missing value). Each
+    distinct value is formatted once (a big table repeats its targets and quotas)."""
     fmt = FORMATTERS[kind]
-    return pl.Series(series.name, [fmt(v) for v in series.to_list()], dtype=pl.String)
+    distinct = series.drop_nulls().unique().to_list()
+    if not distinct:
+        return pl.Series(series.name, [DASH] * series.len(), dtype=pl.String)
+    shown = series.replace_strict(
+        distinct, [fmt(v) for v in distinct], default=None, return_dtype=pl.String
+    )
+    return shown.fill_null(DASH).alias(series.name)
 
 
 def at_midnight(series: pl.Series) -> bool:

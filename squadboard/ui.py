@@ -4,6 +4,7 @@ downloads. The only module besides app.py and pages/ that imports streamlit.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
@@ -696,9 +697,19 @@ def for_screen(frame: pl.DataFrame, columns: dict | None = None) -> tuple[pl.Dat
 def table(frame: pl.DataFrame, column_config: dict | None = None, **kwargs):
     """st.dataframe through the one formatting layer (for_screen); no index column. Takes
     st.dataframe's arguments: a page changes `st.dataframe(` to `ui.table(` and nothing else."""
-    shown, config = for_screen(frame, column_config)
+    digest = fingerprint(frame)
+    if digest is None:
+        shown, config = for_screen(frame, column_config)
+    else:  # once per table content and columns, shared by every session (as downloads)
+        key = json.dumps(column_config or {}, sort_keys=True, default=str)
+        shown, config = _for_screen_cached(digest, key, frame, column_config)
     kwargs.setdefault("hide_index", True)
     return st.dataframe(shown, column_config=config, **kwargs)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _for_screen_cached(digest: str, columns_key: str, _frame, _columns):
+    return for_screen(_frame, _columns)
 
 
 def html_download(label: str, make, file_name: str, key: str) -> None:
