@@ -183,7 +183,8 @@ if viewer.is_leader:
         room = ui.run("mentor_roster")
         pairs = skills.suggest_pairs(profile, seekers, room, plan.mentor_min_deals)
         st.caption(
-            f"{len(seekers)} reps behind target in {period.label}; deals closed {first} to "
+            f"{len(seekers)} {'rep' if len(seekers) == 1 else 'reps'} behind target in "
+            f"{period.label}; deals closed {first} to "
             f"{last - timedelta(days=1)}. Each mentor takes no more than their free slots (mentee limit minus "
             "current mentees); the pairs together close as much of the gap to the team median "
             "as any choice could."
