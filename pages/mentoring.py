@@ -163,7 +163,8 @@ if viewer.is_leader:
     squads = roster.select("squad_id", "squad").drop_nulls().unique().sort("squad")
     if not viewer.is_admin:
         squads = squads.filter(pl.col("squad_id").is_in(list(viewer.leads)))
-    scopes = ([None] if viewer.is_admin else []) + squads["squad_id"].to_list()
+    # the whole organisation (admins) last: at thousands of reps it takes seconds, not a blink
+    scopes = squads["squad_id"].to_list() + ([None] if viewer.is_admin else [])
     labels = dict(zip(squads["squad_id"], squads["squad"], strict=True)) | {None: "Whole org"}
     if not scopes:
         st.caption("You lead no squad yet: pairs are suggested for a leader's own squads.")
@@ -173,15 +174,17 @@ if viewer.is_leader:
         profile = ui.run("skill_profile", period_start=first, period_end=last)
         attainment = ui.run("rep_attainment", **period.params(ui.as_of_for(period)))
         in_scope = roster if scope is None else roster.filter(pl.col("squad_id") == scope)
+        scope_ids = set(in_scope["rep_id"].to_list())
         seekers = [
             s
             for s in skills.seekers_below_target(attainment, profile, plan.mentor_min_deals)
-            if s in set(in_scope["rep_id"])
+            if s in scope_ids
         ]
         room = ui.run("mentor_roster")
         pairs = skills.suggest_pairs(profile, seekers, room, plan.mentor_min_deals)
         st.caption(
-            f"{len(seekers)} reps behind target in {period.label}; deals closed {first} to "
+            f"{len(seekers)} {'rep' if len(seekers) == 1 else 'reps'} behind target in "
+            f"{period.label}; deals closed {first} to "
             f"{last - timedelta(days=1)}. Each mentor takes no more than their free slots (mentee limit minus "
             "current mentees); the pairs together close as much of the gap to the team median "
             "as any choice could."

@@ -115,8 +115,9 @@ class Option:
 
 def pair_options(
     profile: pl.DataFrame, seekers: list[str], mentors: list[str], min_deals: int
-) -> dict[tuple[str, str], Option]:
-    """(seeker, mentor) -> the cell where the mentor closes most of the seeker's gap.
+) -> pl.DataFrame:
+    """seeker_id, mentor_id, dimension, segment, gain: for each pair the cell where the
+    mentor closes most of the seeker's gap.
 
     A seeker's cells: at least min_deals deals, below the team median, not overall. A mentor
     there: at least min_deals deals, above the team median; the gap closed is the mentor's
@@ -142,28 +143,46 @@ def pair_options(
         .sort(["gain", "dimension", "segment"], descending=[True, False, False])
         .unique(["seeker_id", "mentor_id"], keep="first", maintain_order=True)
     )
-    return {
-        (r["seeker_id"], r["mentor_id"]): Option(r["gain"], r["dimension"], r["segment"])
-        for r in joined.iter_rows(named=True)
-    }
+    return joined
 
 
 def assign(
-    options: dict[tuple[str, str], Option], seekers: list[str], slots: dict[str, int]
+    options: dict[tuple[str, str], Option] | pl.DataFrame,
+    seekers: list[str],
+    slots: dict[str, int],
 ) -> list[tuple[str, str]]:
     """An optimal assignment: every seeker at most one mentor, no mentor more than their
     slots, the total gap closed as large as it can be (scipy's linear_sum_assignment over one
-    column per free slot). Seekers nobody can help are left out."""
-    columns = [m for m, n in sorted(slots.items()) for _ in range(max(n, 0))]
-    if not seekers or not columns:
+    column per free slot). Seekers nobody can help are left out. `options` is pair_options'
+    frame, or {(seeker, mentor): Option}.
+
+    Only mentors who can help someone get columns, and no mentor more columns than there are
+    seekers: the optimum is the same, the matrix much smaller for a whole organisation."""
+    if isinstance(options, dict):
+        options = pl.DataFrame(
+            [(s, m, o.gain) for (s, m), o in options.items()],
+            schema={"seeker_id": pl.String, "mentor_id": pl.String, "gain": pl.Float64},
+            orient="row",
+        )
+    room = {m: n for m, n in slots.items() if n > 0}
+    options = options.filter(
+        pl.col("seeker_id").is_in(seekers) & pl.col("mentor_id").is_in(list(room))
+    )
+    mentors = sorted(set(options["mentor_id"].to_list()))
+    if not seekers or not mentors:
         return []
-    gain = np.zeros((len(seekers), len(columns)))
-    for i, s in enumerate(seekers):
-        for j, m in enumerate(columns):
-            option = options.get((s, m))
-            gain[i, j] = option.gain if option else 0.0
+    row_of = {s: i for i, s in enumerate(seekers)}
+    col_of = {m: j for j, m in enumerate(mentors)}
+    by_mentor = np.zeros((len(seekers), len(mentors)))
+    rows_idx = np.array([row_of[s] for s in options["seeker_id"].to_list()], dtype=int)
+    cols_idx = np.array([col_of[m] for m in options["mentor_id"].to_list()], dtype=int)
+    by_mentor[rows_idx, cols_idx] = options["gain"].to_numpy()
+    columns = np.repeat(np.arange(len(mentors)), [min(room[m], len(seekers)) for m in mentors])
+    gain = by_mentor[:, columns]
     rows, cols = linear_sum_assignment(gain, maximize=True)
-    return [(seekers[i], columns[j]) for i, j in zip(rows, cols, strict=True) if gain[i, j] > 0]
+    return [
+        (seekers[i], mentors[columns[j]]) for i, j in zip(rows, cols, strict=True) if gain[i, j] > 0
+    ]
 
 
 def suggest_pairs(
@@ -178,27 +197,41 @@ def suggest_pairs(
     slots = {r: int(n) for r, n in zip(room["rep_id"], room["slots"], strict=True) if n > 0}
     options = pair_options(profile, seekers, list(slots), min_deals)
     pairs = assign(options, seekers, slots)
-    medians = team_medians(profile, min_deals)
-    names = dict(zip(profile["rep_id"], profile["rep"], strict=False))
+    best = (
+        {
+            (r["seeker_id"], r["mentor_id"]): Option(r["gain"], r["dimension"], r["segment"])
+            for r in options.filter(
+                pl.struct("seeker_id", "mentor_id").is_in(
+                    pl.DataFrame(pairs, schema=["seeker_id", "mentor_id"], orient="row")
+                    .to_struct()
+                    .implode()
+                )
+            ).iter_rows(named=True)
+        }
+        if pairs
+        else {}
+    )
+    medians = {(d, g): m for d, g, m in team_medians(profile, min_deals).iter_rows()}
+    people = {s for s, _ in pairs} | {m for _, m in pairs}
+    cells = {
+        (r["rep_id"], r["dimension"], r["segment"]): r
+        for r in profile.filter(pl.col("rep_id").is_in(list(people))).iter_rows(named=True)
+    }
     rows = []
     for seeker, mentor in pairs:
-        o = options[(seeker, mentor)]
-        cell = profile.filter(pl.col("dimension").eq(o.dimension) & pl.col("segment").eq(o.segment))
-        s = cell.filter(pl.col("rep_id") == seeker).row(0, named=True)
-        m = cell.filter(pl.col("rep_id") == mentor).row(0, named=True)
-        median = medians.filter(
-            pl.col("dimension").eq(o.dimension) & pl.col("segment").eq(o.segment)
-        )["team_median"][0]
+        o = best[(seeker, mentor)]
+        s = cells[(seeker, o.dimension, o.segment)]
+        m = cells[(mentor, o.dimension, o.segment)]
         rows.append(
             {
                 "seeker_id": seeker,
-                "seeker": names.get(seeker, seeker),
+                "seeker": s["rep"],
                 "mentor_id": mentor,
-                "mentor": names.get(mentor, mentor),
+                "mentor": m["rep"],
                 "dimension": o.dimension,
                 "segment": o.segment,
                 "gap_closed": o.gain,
-                "evidence": evidence(m, s, median),
+                "evidence": evidence(m, s, medians[(o.dimension, o.segment)]),
             }
         )
     schema = {
