@@ -26,9 +26,10 @@ import polars as pl
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from squadboard import db  # noqa: E402
+from squadboard.bench.generate import LINES_PER_ORDER  # noqa: E402
+from squadboard.bench.measure import order_lines_mapping  # noqa: E402
 from squadboard.ingest import apply as ingest_apply  # noqa: E402
 from squadboard.ingest import formats, units  # noqa: E402
-from squadboard.ingest.mapping import Mapping  # noqa: E402
 
 REPS = 2_000
 FOOTER = (
@@ -75,22 +76,7 @@ def export(path: Path, n: int) -> None:
     path.write_bytes(b"\xef\xbb\xbf" + (body + FOOTER.format(n=n)).encode())
 
 
-LINES_PER_ORDER = 4
-ORDER_LINES_MAPPING = Mapping(
-    "deals",
-    {
-        "source_id": "SalesOrderNumber",
-        "owner": "SalesPerson",
-        "account": "CustomerName",
-        "product": "ProductName",
-        "amount": "LineTotal",
-        "created_date": "OrderDate",
-        "close_date": "InvoiceDate",
-    },
-    "erp",
-    lines=True,
-    constants={"stage": "Closed Won"},
-)
+ORDER_LINES_MAPPING = order_lines_mapping()  # the mapping of docs/importing.md
 
 
 def export_order_lines(path: Path, n: int) -> None:
