@@ -87,10 +87,17 @@ if not isinstance(window, tuple) or len(window) != 2:
     st.stop()
 span = {"period_start": window[0], "period_end": window[1] + timedelta(days=1)}
 
-# Leaders see the reps of their squads first; anyone may look at anyone's strengths.
+profile = ui.run("skill_profile", **span)
+# Whoever closes deals sees their own skills first; a leader who sells nothing opens on the
+# reps of their squads (their own empty profile last). Anyone may look at anyone's strengths.
+sells = viewer.rep_id in set(profile["rep_id"].to_list())
 mine_first = sorted(
     names,
-    key=lambda r: (r != viewer.rep_id, squad_of.get(r) not in viewer.leads, names[r]),
+    key=lambda r: (
+        (r != viewer.rep_id) if sells else (r == viewer.rep_id),
+        squad_of.get(r) not in viewer.leads,
+        names[r],
+    ),
 )
 rep_id = right.selectbox(
     "Whose skills",
@@ -101,7 +108,6 @@ rep_id = right.selectbox(
 rep_name = names[rep_id]
 sees_all = skills.may_see_weaknesses(viewer, rep_id, squad_of.get(rep_id))
 
-profile = ui.run("skill_profile", **span)
 cells = skills.rep_profile(profile, viewer, rep_id, squad_of.get(rep_id), plan.mentor_min_deals)
 
 st.subheader(f"{ui.plain(rep_name)} · skills from closed deals")
@@ -182,7 +188,7 @@ if sees_all:
         )
         .iter_rows(named=True)
     }
-    if suggested.is_empty():
+    if suggested.is_empty() and not cells.is_empty():  # no deals: said once, above
         st.info(
             f"No cell with at least {plan.mentor_min_deals} closed deals is below the team "
             "median in this window, or nobody with room to mentor is stronger there."
