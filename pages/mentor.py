@@ -220,7 +220,7 @@ if sees_all:
                     button.caption(f"Asked · {already}")
                 elif seeker_is_me:
                     button.button(
-                        f"Ask {row['mentor'].split(' ')[0]}",
+                        ui.plain(f"Ask {row['mentor'].split(' ')[0]}"),  # labels are markdown
                         key=f"ask_{dimension}_{segment}_{row['mentor_id']}",
                         on_click=ask,
                         args=(row["mentor_id"], topic),
@@ -245,7 +245,7 @@ elif rep_id != viewer.rep_id:
         )
         message_and_deal()
         st.button(
-            f"Ask {rep_name.split(' ')[0]}",
+            ui.plain(f"Ask {rep_name.split(' ')[0]}"),
             key="ask_free",
             on_click=lambda: ask(rep_id, mentoring.free(st.session_state["mentor_free_topic"])),
             type="primary",
@@ -266,6 +266,7 @@ if my_accounts:
     st.pills(
         "Accounts of your open deals",
         my_accounts,
+        format_func=ui.plain,  # a pill shows its option as markdown: the name as typed
         key="mentor_my_accounts",
         on_change=pick_mine,
     )
@@ -300,7 +301,7 @@ if picked:
             columns = st.columns(min(others.height, 3))
             for i, row in enumerate(others.iter_rows(named=True)):
                 columns[i % len(columns)].button(
-                    f"Ask {row['rep']} about it",
+                    ui.plain(f"Ask {row['rep']} about it"),
                     key=f"ask_account_{row['rep_id']}",
                     on_click=ask,
                     args=(row["rep_id"], mentoring.account(picked)),
