@@ -380,7 +380,7 @@ if presenting:
         [data-testid="stMetric"] [data-testid="stMetricDelta"] *,
         [data-testid="stButtonGroup"] button * { font-size: 28px !important; }
         .meeting-table { border-collapse: collapse; width: 100%; font-size: 26px;
-            table-layout: auto; overflow-wrap: break-word; color: #000000; }
+            table-layout: auto; overflow-wrap: anywhere; color: #000000; }
         .meeting-table th, .meeting-table td { border-bottom: 2px solid #424242;
             padding: 10px 14px; text-align: left; vertical-align: top; }
         .meeting-table th { background: #e0e0e0; }
