@@ -542,14 +542,15 @@ with st.expander("History of this Mastermind"):
     history = ui.run("mastermind_history", mastermind_id=room_id)
     if history.is_empty():
         st.caption("No change recorded since this Mastermind was loaded.")
-    ui.table(
-        history.select("at_time", "actor_name", "action", "detail"),
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "at_time": st.column_config.DatetimeColumn("When", format="D MMM YYYY, HH:mm"),
-            "actor_name": "Who",
-            "action": "What",
-            "detail": "Detail",
-        },
-    )
+    else:
+        ui.table(
+            history.select("at_time", "actor_name", "action", "detail"),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "at_time": st.column_config.DatetimeColumn("When", format="D MMM YYYY, HH:mm"),
+                "actor_name": "Who",
+                "action": "What",
+                "detail": "Detail",
+            },
+        )
