@@ -240,7 +240,7 @@ if active.is_empty():
 else:
     ui.table(
         active.select(
-            "title", "deal", "amount", "owner", "helpers", "steps", "next_step", "next_due"
+            "title", "deal", "amount", "owner", "next_step", "next_due", "steps", "helpers"
         ),
         hide_index=True,
         width="stretch",
