@@ -12,7 +12,7 @@ from datetime import timedelta
 import polars as pl
 import streamlit as st
 
-from squadboard import contribution, ui
+from squadboard import contribution, display, ui
 from squadboard import mastermind as mm
 from squadboard import mastermind_views as views
 from squadboard.contribution import format_value
@@ -240,7 +240,7 @@ if active.is_empty():
 else:
     ui.table(
         active.select(
-            "title", "deal", "amount", "owner", "helpers", "steps", "next_step", "next_due"
+            "title", "deal", "amount", "owner", "next_step", "next_due", "steps", "helpers"
         ),
         hide_index=True,
         width="stretch",
@@ -304,8 +304,8 @@ with st.container(border=True):
     st.subheader(ui.plain(room["title"]))
     st.caption(ui.plain(views.room_summary(room)))
     a, b, c, d = st.columns(4)
-    a.metric("Target date", f"{room['target_date']:%d %b %Y}")
-    b.metric("Status", room["outcome"] or "open")
+    a.metric("Target date", display.day(room["target_date"]))
+    b.metric("Status", (room["outcome"] or "open").capitalize())
     c.metric("Helpers", f"{accepted.height} of {helpers.height}", help="accepted of invited")
     d.metric("Deal amount", format_value("money", room["amount"] and float(room["amount"])))
     st.markdown("**Goal**")
@@ -441,7 +441,7 @@ with notes_col:
         st.caption("No notes yet: the participants' ideas appear here.")
     for note in thread.iter_rows(named=True):
         with st.container(border=True):
-            st.caption(ui.plain(f"{note['author']} · {note['written_at']:%d %b %Y, %H:%M}"))
+            st.caption(ui.plain(f"{note['author']} · {display.moment(note['written_at'])}"))
             st.text(note["body"])
     if is_participant and is_open:
         st.text_area("Write a note or a decision", max_chars=mm.MAX_NOTE, key="mm_note")
@@ -478,7 +478,7 @@ with decisions_col:
         st.caption("No decisions logged yet.")
     for note in decisions.iter_rows(named=True):
         with st.container(border=True):
-            st.caption(ui.plain(f"{note['author']} · {note['written_at']:%d %b %Y}"))
+            st.caption(ui.plain(f"{note['author']} · {display.day(note['written_at'])}"))
             st.text(note["body"])
 
 if my_status == "accepted" and room["deal_id"] and room["deal_status"] != "lost":
@@ -542,14 +542,15 @@ with st.expander("History of this Mastermind"):
     history = ui.run("mastermind_history", mastermind_id=room_id)
     if history.is_empty():
         st.caption("No change recorded since this Mastermind was loaded.")
-    ui.table(
-        history.select("at_time", "actor_name", "action", "detail"),
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "at_time": st.column_config.DatetimeColumn("When", format="D MMM YYYY, HH:mm"),
-            "actor_name": "Who",
-            "action": "What",
-            "detail": "Detail",
-        },
-    )
+    else:
+        ui.table(
+            history.select("at_time", "actor_name", "action", "detail"),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "at_time": st.column_config.DatetimeColumn("When", format="D MMM YYYY, HH:mm"),
+                "actor_name": "Who",
+                "action": "What",
+                "detail": "Detail",
+            },
+        )

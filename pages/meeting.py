@@ -306,6 +306,8 @@ if "meeting_week" not in st.session_state:  # the first run: read the link once
     if link.present is not None:
         st.session_state["meeting_present"] = link.present
     st.session_state["meeting_notes"] = link.notes
+if not st.session_state.get("meeting_present"):  # the wall screen keeps its room for figures
+    st.title("Weekly meeting")
 for note in st.session_state.pop("meeting_notes", []):
     st.warning(ui.plain(note))
 if st.session_state.get("meeting_squad") not in squad_ids:
@@ -378,7 +380,7 @@ if presenting:
         [data-testid="stMetric"] [data-testid="stMetricDelta"] *,
         [data-testid="stButtonGroup"] button * { font-size: 28px !important; }
         .meeting-table { border-collapse: collapse; width: 100%; font-size: 26px;
-            table-layout: auto; overflow-wrap: break-word; color: #000000; }
+            table-layout: auto; overflow-wrap: anywhere; color: #000000; }
         .meeting-table th, .meeting-table td { border-bottom: 2px solid #424242;
             padding: 10px 14px; text-align: left; vertical-align: top; }
         .meeting-table th { background: #e0e0e0; }
@@ -388,10 +390,11 @@ if presenting:
     )
 title, render, _ = SECTIONS[section]
 nav = st.columns([1.4, 6, 1.4], vertical_alignment="center")
-nav[0].button("Previous", icon=":material/arrow_back:", on_click=_step, args=(-1,),
+# No arrow icon: the key's badge (←, →) already shows one.
+nav[0].button("Previous", on_click=_step, args=(-1,),
               shortcut="Left", key="meeting_prev", width="stretch")  # fmt: skip
 nav[1].markdown(f"## {section}. {title} · {ui.plain(ctx.squad)} · {ctx.label}")
-nav[2].button("Next", icon=":material/arrow_forward:", on_click=_step, args=(1,),
+nav[2].button("Next", on_click=_step, args=(1,),
               shortcut="Right", key="meeting_next", width="stretch")  # fmt: skip
 if presenting:
     if ui.is_demo():

@@ -87,10 +87,17 @@ if not isinstance(window, tuple) or len(window) != 2:
     st.stop()
 span = {"period_start": window[0], "period_end": window[1] + timedelta(days=1)}
 
-# Leaders see the reps of their squads first; anyone may look at anyone's strengths.
+profile = ui.run("skill_profile", **span)
+# Whoever closes deals sees their own skills first; a leader who sells nothing opens on the
+# reps of their squads (their own empty profile last). Anyone may look at anyone's strengths.
+sells = viewer.rep_id in set(profile["rep_id"].to_list())
 mine_first = sorted(
     names,
-    key=lambda r: (r != viewer.rep_id, squad_of.get(r) not in viewer.leads, names[r]),
+    key=lambda r: (
+        (r != viewer.rep_id) if sells else (r == viewer.rep_id),
+        squad_of.get(r) not in viewer.leads,
+        names[r],
+    ),
 )
 rep_id = right.selectbox(
     "Whose skills",
@@ -101,7 +108,6 @@ rep_id = right.selectbox(
 rep_name = names[rep_id]
 sees_all = skills.may_see_weaknesses(viewer, rep_id, squad_of.get(rep_id))
 
-profile = ui.run("skill_profile", **span)
 cells = skills.rep_profile(profile, viewer, rep_id, squad_of.get(rep_id), plan.mentor_min_deals)
 
 st.subheader(f"{ui.plain(rep_name)} · skills from closed deals")
@@ -182,7 +188,7 @@ if sees_all:
         )
         .iter_rows(named=True)
     }
-    if suggested.is_empty():
+    if suggested.is_empty() and not cells.is_empty():  # no deals: said once, above
         st.info(
             f"No cell with at least {plan.mentor_min_deals} closed deals is below the team "
             "median in this window, or nobody with room to mentor is stronger there."
@@ -214,7 +220,7 @@ if sees_all:
                     button.caption(f"Asked · {already}")
                 elif seeker_is_me:
                     button.button(
-                        f"Ask {row['mentor'].split(' ')[0]}",
+                        ui.plain(f"Ask {row['mentor'].split(' ')[0]}"),  # labels are markdown
                         key=f"ask_{dimension}_{segment}_{row['mentor_id']}",
                         on_click=ask,
                         args=(row["mentor_id"], topic),
@@ -239,7 +245,7 @@ elif rep_id != viewer.rep_id:
         )
         message_and_deal()
         st.button(
-            f"Ask {rep_name.split(' ')[0]}",
+            ui.plain(f"Ask {rep_name.split(' ')[0]}"),
             key="ask_free",
             on_click=lambda: ask(rep_id, mentoring.free(st.session_state["mentor_free_topic"])),
             type="primary",
@@ -260,6 +266,7 @@ if my_accounts:
     st.pills(
         "Accounts of your open deals",
         my_accounts,
+        format_func=ui.plain,  # a pill shows its option as markdown: the name as typed
         key="mentor_my_accounts",
         on_change=pick_mine,
     )
@@ -294,7 +301,7 @@ if picked:
             columns = st.columns(min(others.height, 3))
             for i, row in enumerate(others.iter_rows(named=True)):
                 columns[i % len(columns)].button(
-                    f"Ask {row['rep']} about it",
+                    ui.plain(f"Ask {row['rep']} about it"),
                     key=f"ask_account_{row['rep_id']}",
                     on_click=ask,
                     args=(row["rep_id"], mentoring.account(picked)),

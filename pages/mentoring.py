@@ -11,7 +11,7 @@ from datetime import timedelta
 import polars as pl
 import streamlit as st
 
-from squadboard import contribution, mentoring, skills, ui
+from squadboard import contribution, display, mentoring, skills, ui
 
 viewer = ui.who()
 plan = ui.current_plan()
@@ -184,8 +184,8 @@ if viewer.is_leader:
         pairs = skills.suggest_pairs(profile, seekers, room, plan.mentor_min_deals)
         st.caption(
             f"{len(seekers)} {'rep' if len(seekers) == 1 else 'reps'} behind target in "
-            f"{period.label}; deals closed {first} to "
-            f"{last - timedelta(days=1)}. Each mentor takes no more than their free slots (mentee limit minus "
+            f"{period.label}; deals closed {display.day(first)} to "
+            f"{display.day(last - timedelta(days=1))}. Each mentor takes no more than their free slots (mentee limit minus "
             "current mentees); the pairs together close as much of the gap to the team median "
             "as any choice could."
         )

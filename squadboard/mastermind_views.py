@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import duckdb
 import polars as pl
 
-from squadboard import db
+from squadboard import db, display
 from squadboard.contribution import ContributionError, format_value
 from squadboard.mastermind import may_manage
 
@@ -62,7 +62,7 @@ def suggestions(
 
     knows = knows.filter(~pl.col("rep_id").is_in(list(exclude)))
     for r in knows.head(per_kind).iter_rows(named=True):
-        last = f", last closed {r['last_close_date']:%d %b %Y}" if r["last_close_date"] else ""
+        last = f", last closed {display.day(r['last_close_date'])}" if r["last_close_date"] else ""
         add(
             r["rep_id"],
             r["rep"],
@@ -211,9 +211,9 @@ def room_summary(room: dict) -> str:
         if room["deal_id"]
         else f"Account {room['account']}"
     )
-    opened = f"opened {room['opened_at']:%d %b %Y} by {room['opened_by_name']}"
+    opened = f"opened {display.day(room['opened_at'])} by {room['opened_by_name']}"
     closed = (
-        f" · closed {room['closed_at']:%d %b %Y} by {room['closed_by_name']}"
+        f" · closed {display.day(room['closed_at'])} by {room['closed_by_name']}"
         if room["closed_at"]
         else ""
     )

@@ -9,6 +9,7 @@ import os
 import re
 import sys
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -654,6 +655,11 @@ def _auto_column(series: pl.Series, label: str):
     return st.column_config.Column(label)
 
 
+def _decimals(step: float) -> int:
+    """The decimals of a column's step: 1 -> 0, 0.01 -> 2."""
+    return max(0, -Decimal(str(step)).normalize().as_tuple().exponent)
+
+
 def for_screen(frame: pl.DataFrame, columns: dict | None = None) -> tuple[pl.DataFrame, dict]:
     """`frame` and its column configs as ui.table shows them.
 
@@ -679,6 +685,14 @@ def for_screen(frame: pl.DataFrame, columns: dict | None = None) -> tuple[pl.Dat
                 series = series.cast(pl.Date)
         spec = given.get("type_config") or {}
         kind = _KINDS.get((spec.get("type"), spec.get("format"), spec.get("step")))
+        if spec.get("step") and series.dtype.is_float():
+            # The grid cuts a number to its step ($12,345.67 -> $12,345, 0.158 -> 15%) where
+            # tiles and captions round (display.py): round it here so that both agree (and
+            # a rounded -0.4 is 0, not the -0 the grid would draw as "-$0").
+            rounded = series.round(_decimals(spec["step"]))
+            series = pl.select(
+                pl.when(rounded == 0).then(0.0).otherwise(rounded).alias(name)
+            ).to_series()
         if series.dtype == pl.String:
             series = series.fill_null(display.DASH)
         elif kind is not None and series.null_count():

@@ -262,3 +262,24 @@ def test_markdown_in_names_is_shown_as_typed_on_titles(app_env):
         assert any(ui.plain(MARKDOWN) in e.value for e in shown), f"{page}: no name shown"
         raw = [e.value for e in shown if MARKDOWN in e.value]
         assert not raw, f"{page} renders markdown from a name: {raw}"
+
+
+def test_find_a_mentor_buttons_show_a_name_as_typed(app_env):
+    """A button's label is markdown (links and images too): "Ask <name> about it" on Find a
+    mentor shows a rep's markdown name escaped, never as a link."""
+    con = db.connect(app_env)
+    account, rep = con.execute(
+        "select account, owner_id from deals where owner_id <> 'tom.becker' and account is not"
+        " null order by account, owner_id limit 1"
+    ).fetchone()
+    con.execute("update reps set name = ? where rep_id = ?", [f"Rep {MARKDOWN}", rep])
+    facts.refresh(con)
+    con.close()
+    at = AppTest.from_file(str(ROOT / "pages" / "mentor.py"), default_timeout=60)
+    at.session_state["viewer_id"] = "tom.becker"
+    at.run()
+    at.selectbox(key="mentor_account").set_value(account).run()
+    assert not at.exception
+    labels = [b.label for b in at.button]
+    assert any(ui.plain(MARKDOWN) in label for label in labels), labels
+    assert not [label for label in labels if MARKDOWN in label]

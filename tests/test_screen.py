@@ -122,6 +122,25 @@ def test_a_table_shows_a_dash_for_missing_and_dates_as_dates():
     assert config["imported_at"]["label"] == "Imported at"
 
 
+def test_a_table_rounds_as_the_tiles_do():
+    """The grid cuts a number to its column's step (Streamlit's NumberColumn truncates:
+    $12,345.67 drew as $12,345 and a 15.8 % win rate as 15% beside a "16%" tile). The
+    formatting layer rounds first, as display.py does for tiles and captions."""
+    from squadboard import ui
+
+    frame = pl.DataFrame(
+        {"amount": [12_345.67, -0.4], "rate": [6 / 38, 0.29], "exact": [12_345.678, 1.0]}
+    )
+    columns = {"amount": ui.money("Amount"), "rate": ui.pct("Rate"), "exact": ui.cents("Exact")}
+    shown, _ = ui.for_screen(frame, columns)
+    assert shown["amount"].to_list() == [12_346.0, 0.0]
+    assert str(shown["amount"][1]) == "0.0"  # not -0.0, which the grid draws as -$0
+    assert shown["rate"].to_list() == [0.16, 0.29]
+    assert shown["exact"].to_list() == [12_345.68, 1.0]
+    assert display.money(frame["amount"][0]) == "$12,346"
+    assert display.percent(frame["rate"][0]) == "16%"
+
+
 # Every page, every role ------------------------------------------------------------------
 
 

@@ -10,7 +10,7 @@ from tests.browser.conftest import ARTIFACTS, sign_in
 pytestmark = pytest.mark.browser
 
 LEADER = "elena.duarte@squadboard.example"  # the admin: every squad
-SECTIONS = ["1.", "2.", "3.", "4.", "5.", "7."]
+SECTIONS = ["1.", "2.", "3.", "4.", "5.", "6.", "7."]
 
 # Every visible element of the page's main block: how far it reaches and how big its type is.
 MEASURE = """() => {
