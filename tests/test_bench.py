@@ -155,13 +155,52 @@ def test_every_budget_is_judged(report, missed):
     assert [v["what"] for v in run.verdicts(report) if not v["ok"]] == missed
 
 
+@pytest.mark.parametrize(
+    ("report", "missed"),
+    [
+        ({"empty_page": {"warm_s": 0.2, "cold_s": 0.3},
+          "pages": [{"page": "p", "warm_s": 0.29, "cold_s": 0.89}]}, []),
+        ({"empty_page": {"warm_s": 0.2, "cold_s": 0.3},
+          "pages": [{"page": "p", "warm_s": 0.31, "cold_s": 0.5}]}, ["page p warm ÷ empty page"]),
+        ({"empty_page": {"warm_s": 0.2, "cold_s": 0.3},
+          "pages": [{"page": "p", "warm_s": 0.2, "cold_s": 0.91}]}, ["page p cold ÷ empty page"]),
+        ({"import": {"total_s": 8.1}, "bare_load": {"load_s": 2.0}}, ["deals import ÷ bare load"]),
+        ({"import": {"total_s": 7.9}, "bare_load": {"load_s": 2.0}}, []),
+        ({"order_lines_import": {"total_s": 9.0}, "order_lines_bare_load": {"load_s": 2.0}},
+         ["order lines import ÷ bare load"]),
+    ],
+)  # fmt: skip
+def test_the_ratio_budgets_judge_against_references_of_the_same_run(report, missed):
+    assert [v["what"] for v in run.ratio_verdicts(report) if not v["ok"]] == missed
+
+
+@pytest.mark.parametrize(
+    ("engines", "missed"),
+    [
+        ({"polars": (0.5, []), "duckdb": (0.4, [])}, []),
+        ({"polars": (0.05, []), "duckdb": (0.4, [])}, ["view v vs the best baseline (polars)"]),
+        ({"polars": (0.5, ["credited differs"]), "duckdb": (0.4, [])},
+         ["view v answers agree with polars"]),
+    ],
+)  # fmt: skip
+def test_every_baseline_engine_is_judged(engines, missed):
+    agree = {"checked": True, "mismatches": []}
+    found = {e: {"compute_s": t, "ratio": t / 0.1, "agreement": {"checked": True, "mismatches": m}}
+             for e, (t, m) in engines.items()}  # fmt: skip
+    found["pandas"] = {"compute_s": 2.0, "ratio": 20.0, "agreement": agree}
+    best = min(found, key=lambda e: found[e]["compute_s"])
+    view = {"ratio": 20.0, "agreement": agree, "engines": found, "best": best,
+            "ratio_to_best": found[best]["ratio"]}  # fmt: skip
+    assert [v["what"] for v in run.verdicts({"views": {"v": view}}) if not v["ok"]] == missed
+
+
 def test_the_whole_bench_runs_and_agrees_with_pandas(tmp_path, capsys):
     out = tmp_path / "bench.json"
     assert main(["bench", "--scale", "tiny", "--today", TODAY.isoformat(), "--repeat", "1",
                  "--out", str(out), "--work-dir", str(tmp_path / "work")]) == 0  # fmt: skip
     report = json.loads(out.read_text())
     printed = capsys.readouterr().out
-    assert "budgets:" in printed and "named query" in printed
+    assert "budgets (absolute, set for the large scale):" in printed and "named query" in printed
     assert {q["query"].split("[")[0] for q in report["queries"]} == set(db.query_names())
     assert [p["page"] for p in report["pages"]] == [p for p, _, _ in measure.page_table()] + [
         "pages/mentor.py (as a rep)",  # Find a mentor, timed again as the rep it is for
@@ -172,6 +211,19 @@ def test_the_whole_bench_runs_and_agrees_with_pandas(tmp_path, capsys):
         if isinstance(found, dict):
             assert found["agreement"]["checked"], view
             assert found["agreement"]["mismatches"] == [], view
+            # issue #19: Polars and DuckDB over the raw tables give the same answers
+            assert set(found["engines"]) == {"pandas", "polars", "duckdb"}, view
+            for engine, theirs in found["engines"].items():
+                assert theirs["agreement"]["checked"], (view, engine)
+                assert theirs["agreement"]["mismatches"] == [], (view, engine)
+            assert found["best"] in found["engines"]
+    # the references the ratio budgets are judged against, timed in the same run
+    assert report["empty_page"]["warm_s"] > 0 and report["empty_page"]["cold_s"] > 0
+    assert report["bare_load"]["rows"] == TINY.import_deals
+    assert report["order_lines_bare_load"]["rows"] == TINY.import_deals
+    assert len(report["load_average"]["start"]) == 3 and len(report["load_average"]["end"]) == 3
+    assert "budgets as ratios to the references timed in this run:" in printed
+    assert "load average" in printed
     # every view the issue names is compared, each through its named query
     assert {"squad_attainment", "rep_attainment", "leaderboard", "pipeline_movement"} <= set(
         report["views"]

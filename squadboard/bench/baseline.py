@@ -1,5 +1,6 @@
-"""The baseline: the same views computed the way a typical dashboard does — pandas over frames
-loaded from the CSV files a CRM export gives — to check Squadboard's answers and to time both.
+"""The baselines: the same views computed the way a typical dashboard does — pandas over frames
+loaded from the CSV files a CRM export gives — and the way a user who knows Polars or DuckDB
+would (baseline_polars.py, baseline_duckdb.py), to check Squadboard's answers and to time them.
 
 Run as a separate process (`python -m squadboard.bench.baseline CSV_DIR OUT_DIR ...`) so that
 its memory is not counted against Squadboard's. It writes each view's answer as Parquet and
@@ -13,6 +14,7 @@ import json
 import resource
 import statistics
 import time
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -161,28 +163,51 @@ VIEWS = {
 }
 
 
-def measure(csv_dir: Path, out_dir: Path, views: list[str], params: dict, repeat: int) -> dict:
+def _engine(name: str):
+    """(load a table, the views, write an answer as Parquet, a date parameter) of an engine:
+    pandas here; Polars (lazy over frames in memory) and DuckDB (SQL over the raw tables in
+    memory) in their own modules (issue #19)."""
+    if name == "pandas":
+        return load, VIEWS, lambda a, path: a.to_parquet(path, index=False), pd.Timestamp
+    if name == "polars":
+        from squadboard.bench import baseline_polars as m
+    elif name == "duckdb":
+        from squadboard.bench import baseline_duckdb as m
+    else:
+        raise ValueError(f"unknown engine {name!r}")
+    return m.load, m.VIEWS, lambda a, path: a.write_parquet(path), date.fromisoformat
+
+
+def measure(
+    csv_dir: Path,
+    out_dir: Path,
+    views: list[str],
+    params: dict,
+    repeat: int,
+    engine: str = "pandas",
+) -> dict:
     """Time loading the CSVs each view reads and computing it (median of `repeat`)."""
-    ps, pe, as_of = (pd.Timestamp(params[k]) for k in ("period_start", "period_end", "as_of"))
-    frames: dict[str, pd.DataFrame] = {}
+    load_table, compute, write, day = _engine(engine)
+    ps, pe, as_of = (day(params[k]) for k in ("period_start", "period_end", "as_of"))
+    frames: dict[str, object] = {}
     result: dict[str, dict] = {}
     for view in views:
         started = time.perf_counter()
         for table in NEEDS[view]:
             if table not in frames:
-                frames[table] = load(csv_dir, table)
+                frames[table] = load_table(csv_dir, table)
         load_s = time.perf_counter() - started
         load_all = 0.0
         for table in NEEDS[view]:  # what this view alone costs to load from scratch
             t = time.perf_counter()
-            load(csv_dir, table)
+            load_table(csv_dir, table)
             load_all += time.perf_counter() - t
         runs = []
         for _ in range(repeat):
             t = time.perf_counter()
-            answer = VIEWS[view](frames, ps, pe, as_of)
+            answer = compute[view](frames, ps, pe, as_of)
             runs.append(time.perf_counter() - t)
-        answer.to_parquet(out_dir / f"{view}.parquet", index=False)
+        write(answer, out_dir / f"{view}.parquet")
         result[view] = {
             "load_s": round(load_all, 4),
             "first_load_s": round(load_s, 4),
@@ -190,7 +215,7 @@ def measure(csv_dir: Path, out_dir: Path, views: list[str], params: dict, repeat
             "rows": len(answer),
         }
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    return {"views": result, "peak_memory_bytes": peak}
+    return {"engine": engine, "views": result, "peak_memory_bytes": peak}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -200,9 +225,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--views", required=True, help="comma separated")
     p.add_argument("--params", required=True, help="JSON: period_start, period_end, as_of")
     p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--engine", choices=["pandas", "polars", "duckdb"], default="pandas")
     args = p.parse_args(argv)
     found = measure(
-        args.csv_dir, args.out_dir, args.views.split(","), json.loads(args.params), args.repeat
+        args.csv_dir,
+        args.out_dir,
+        args.views.split(","),
+        json.loads(args.params),
+        args.repeat,
+        args.engine,
     )
     print(json.dumps(found))
     return 0

@@ -222,6 +222,54 @@ def pages(
     return rows
 
 
+EMPTY_PAGE = 'import streamlit as st\n\nst.title("An empty page")\n'
+
+
+def empty_page(work: Path, repeat: int) -> dict:
+    """The reference every page is judged against (issue #19): an empty Streamlit page under
+    the same AppTest runner, cold and warm, on the same machine in the same run. What it costs
+    is the runner and the machine, not Squadboard."""
+    import streamlit as st
+
+    page = work / "empty_page.py"
+    page.write_text(EMPTY_PAGE)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    gc.collect()
+    cold = _time_app(page)
+    return {"cold_s": cold, "warm_s": median([_time_app(page) for _ in range(repeat)])}
+
+
+def _time_app(page: Path) -> float:
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(page), default_timeout=600)
+    started = time.perf_counter()
+    at.run()
+    return time.perf_counter() - started
+
+
+def bare_load(csv_file: Path, work: Path) -> dict:
+    """The import's reference (issue #19): DuckDB loading the same CSV file into a bare table
+    of a new database file, with nothing checked, diffed or derived. Best of two runs."""
+    import duckdb
+
+    runs = []
+    for attempt in range(2):
+        target = work / f"bare_load_{attempt}.duckdb"
+        con = duckdb.connect(str(target))
+        try:
+            started = time.perf_counter()
+            con.execute("create table loaded as select * from read_csv(?)", [str(csv_file)])
+            con.execute("checkpoint")
+            runs.append(time.perf_counter() - started)
+            rows = con.execute("select count(*) from loaded").fetchone()[0]
+        finally:
+            con.close()
+            target.unlink(missing_ok=True)
+    return {"file": csv_file.name, "rows": rows, "load_s": min(runs)}
+
+
 def import_file(path: Path, csv_file: Path, anchor: date) -> dict:
     """The real importer, as `python -m squadboard import` runs it: read, validate, write."""
     from squadboard.ingest import apply, formats, units

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import resource
 import shutil
 import subprocess
@@ -27,8 +28,16 @@ BUDGETS = {
     "import_s": 15.0,
     "order_lines_import_s": 15.0,  # an ERP export of as many order lines (issue #17)
     "pandas_ratio": 10.0,
+    "best_baseline_ratio": 1.0,  # no slower than the best of pandas, Polars and raw DuckDB
     "peak_memory_bytes": 4 * GIB,
     "wide_refusal_s": 1.0,  # a 1,000,000-column CSV refused on its header (issue 12)
+}
+# Budgets as ratios to references timed in the same run on the same machine (issue #19), so
+# that they carry from one machine (and one load average) to the next.
+RATIOS = {
+    "page_warm_x_empty": 1.5,  # a page's warm run against an empty page's warm run
+    "page_cold_x_empty": 3.0,  # a page's cold run against an empty page's cold run
+    "import_x_bare_load": 4.0,  # an import against DuckDB loading the same file bare
 }
 # View -> (named query, fixed params, key column) compared with the pandas baseline.
 VIEWS = {
@@ -77,6 +86,8 @@ def run(
         "anchor": anchor.isoformat(),
         "repeat": repeat,
         "budgets": BUDGETS,
+        "ratio_budgets": RATIOS,
+        "load_average": {"start": os.getloadavg()},
         "notes": [],
     }
     for view, (name, _, _) in VIEWS.items():
@@ -93,6 +104,7 @@ def run(
         echo("timing the named queries …")
         report["queries"] = measure.queries(path, ctx, repeat)
         echo("timing the pages …")
+        report["empty_page"] = measure.empty_page(work, repeat)
         report["pages"] = measure.pages(path, anchor, str(ctx["viewer_id"]), repeat)
         # Find a mentor and Mentoring as the rep they are for (issue #13), beside the leader's run.
         mentor_pages = ("pages/mentor.py", "pages/mentoring.py")
@@ -101,15 +113,18 @@ def run(
         echo("computing the views with pandas over the CSV files …")
         report["views"] = _views(path, work, ctx, views, report["queries"], repeat)
         echo("importing the deals file through the real importer …")
+        report["bare_load"] = measure.bare_load(work / "import_deals.csv", work)
         report["import"] = measure.import_file(path, work / "import_deals.csv", anchor)
         echo("refusing a 1,000,000-column file …")
         report["wide_file"] = measure.refuse_wide()
         report["db_bytes_after_import"] = _file_bytes(path)
         echo("importing the order-lines file with its mapping …")
+        report["order_lines_bare_load"] = measure.bare_load(work / "order_lines.csv", work)
         report["order_lines_import"] = measure.import_order_lines(
             path, work / "order_lines.csv", anchor
         )
         report["peak_memory_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        report["load_average"]["end"] = os.getloadavg()
     finally:
         if not keep:
             shutil.rmtree(work, ignore_errors=True)
@@ -121,47 +136,69 @@ def run(
     return report
 
 
+ENGINES = ("pandas", "polars", "duckdb")  # the baselines, each in a process of its own
+
+
 def _views(path: Path, work: Path, ctx: dict, views: dict, timed: list, repeat: int) -> dict:
+    """Each view from every baseline engine (pandas, Polars lazy over frames in memory, DuckDB
+    over the raw tables in memory; issue #19), compared with the named query's answer."""
     if not views:
         return {}
     period = {k: str(ctx[k]) for k in ("period_start", "period_end", "as_of")}
-    answers = work / "answers"
-    answers.mkdir(exist_ok=True)
-    base = _subprocess(
-        [
-            "squadboard.bench.baseline",
-            str(work / "csv"),
-            str(answers),
-            "--views",
-            ",".join(views),
-            "--params",
-            json.dumps(period),
-            "--repeat",
-            str(max(1, min(repeat, 3))),
-        ]
-    )
+    base = {}
+    for engine in ENGINES:
+        answers = work / "answers" / engine
+        answers.mkdir(parents=True, exist_ok=True)
+        base[engine] = _subprocess(
+            [
+                "squadboard.bench.baseline",
+                str(work / "csv"),
+                str(answers),
+                "--views",
+                ",".join(views),
+                "--params",
+                json.dumps(period),
+                "--repeat",
+                str(max(1, min(repeat, 3))),
+                "--engine",
+                engine,
+            ]
+        )
     warm = {row["query"]: row for row in timed}
     con = db.connect(path, read_only=True)
-    out = {"pandas_peak_memory_bytes": base["peak_memory_bytes"]}
+    out = {"pandas_peak_memory_bytes": base["pandas"]["peak_memory_bytes"]}
     try:
         for view, (name, fixed, key) in views.items():
-            theirs = pl.read_parquet(answers / f"{view}.parquet")
-            pandas = base["views"][view]
             query = db.get_query(name)
             params = {p.name: ctx[p.name] for p in query.params if p.name in ctx} | fixed
             label = name + "".join(f"[{k}={v}]" for k, v in fixed.items())
             ours = db.run(con, name, **params)
             ours_s = warm.get(label, {}).get("warm_s")
+            engines = {}
+            for engine in ENGINES:
+                theirs = pl.read_parquet(work / "answers" / engine / f"{view}.parquet")
+                found = base[engine]["views"][view]
+                engines[engine] = {
+                    "compute_s": found["compute_s"],
+                    "load_s": found["load_s"],
+                    "ratio": found["compute_s"] / ours_s if ours_s else None,
+                    "agreement": measure.compare(view, ours, theirs, key),
+                }
+            best = min(ENGINES, key=lambda e: engines[e]["compute_s"])
+            pandas = engines["pandas"]
             out[view] = {
                 "query": label,
                 "squadboard_warm_s": ours_s,
                 "pandas_compute_s": pandas["compute_s"],
                 "pandas_load_s": pandas["load_s"],
-                "ratio": pandas["compute_s"] / ours_s if ours_s else None,
+                "ratio": pandas["ratio"],
                 "ratio_with_load": (pandas["compute_s"] + pandas["load_s"]) / ours_s
                 if ours_s
                 else None,
-                "agreement": measure.compare(view, ours, theirs, key),
+                "agreement": pandas["agreement"],
+                "engines": engines,
+                "best": best,
+                "ratio_to_best": engines[best]["ratio"],
             }
     finally:
         con.close()
@@ -203,12 +240,53 @@ def verdicts(report: dict) -> list[dict]:
             agree = v["agreement"].get("checked") and not v["agreement"].get("mismatches")
             add(f"view {view} vs pandas", r, BUDGETS["pandas_ratio"],
                 r >= BUDGETS["pandas_ratio"] and bool(agree))  # fmt: skip
+            for engine, e in v.get("engines", {}).items():
+                if engine == "pandas":
+                    continue
+                ok = e["agreement"].get("checked") and not e["agreement"].get("mismatches")
+                add(f"view {view} answers agree with {engine}", "agree" if ok else "differ",
+                    "agree", bool(ok))  # fmt: skip
+            if v.get("ratio_to_best") is not None:
+                r = v["ratio_to_best"]
+                add(f"view {view} vs the best baseline ({v['best']})", r,
+                    BUDGETS["best_baseline_ratio"], r >= BUDGETS["best_baseline_ratio"])  # fmt: skip
     if "peak_memory_bytes" in report:
         m = report["peak_memory_bytes"]
         add("peak memory", m, BUDGETS["peak_memory_bytes"], m <= BUDGETS["peak_memory_bytes"])
     for q in report.get("queries", []):
         if "error" in q:
             add(f"query {q['query']}", q["error"], "runs", False)
+    return found + ratio_verdicts(report)
+
+
+def ratio_verdicts(report: dict) -> list[dict]:
+    """The ratio budgets (issue #19): each page against the empty page, each import against
+    the bare load of its own file. `reached` is the ratio."""
+    found = []
+
+    def add(what: str, ours, reference, limit: float) -> None:
+        if ours is None or not reference:
+            return
+        ratio = ours / reference
+        found.append({"what": what, "reached": ratio, "limit": limit, "ok": ratio <= limit,
+                      "ratio": True})  # fmt: skip
+
+    empty = report.get("empty_page")
+    if empty:
+        for page in report.get("pages", []):
+            if page["warm_s"] is None:
+                continue
+            add(f"page {page['page']} warm ÷ empty page", page["warm_s"], empty["warm_s"],
+                RATIOS["page_warm_x_empty"])  # fmt: skip
+            add(f"page {page['page']} cold ÷ empty page", page["cold_s"], empty["cold_s"],
+                RATIOS["page_cold_x_empty"])  # fmt: skip
+    for key, reference, what in (
+        ("import", "bare_load", "deals import ÷ bare load"),
+        ("order_lines_import", "order_lines_bare_load", "order lines import ÷ bare load"),
+    ):
+        if key in report and reference in report:
+            add(what, report[key]["total_s"], report[reference]["load_s"],
+                RATIOS["import_x_bare_load"])  # fmt: skip
     return found
 
 
@@ -227,6 +305,13 @@ def table(report: dict) -> list[str]:
     if gen:
         lines.append(f"generated in {gen['build_s']:.1f} s; rows: {gen['rows']}")
     lines.append(f"database on disk: {report.get('db_bytes', 0) / GIB:.2f} GiB")
+    load = report.get("load_average")
+    if load:
+        said = ", ".join(
+            f"{when} {' / '.join(f'{x:.2f}' for x in load[when])}" for when in ("start", "end")
+            if when in load
+        )  # fmt: skip
+        lines.append(f"load average (1 / 5 / 15 min) on {os.cpu_count()} cores: {said}")
     lines += ["", f"{'named query':44} {'cold':>10} {'warm':>10} {'rows':>9}"]
     for q in report.get("queries", []):
         if "error" in q:
@@ -239,23 +324,35 @@ def table(report: dict) -> list[str]:
     for p in report.get("pages", []):
         flag = "  " + "; ".join(p["problems"]) if "problems" in p else ""
         lines.append(f"{p['page']:44} {_ms(p['cold_s']):>10} {_ms(p['warm_s']):>10}{flag}")
+    empty = report.get("empty_page")
+    if empty:
+        lines.append(
+            f"{'(reference: an empty page)':44} {_ms(empty['cold_s']):>10} {_ms(empty['warm_s']):>10}"
+        )
     views = {k: v for k, v in report.get("views", {}).items() if isinstance(v, dict)}
     if views:
         lines += [
             "",
-            f"{'view':20} {'squadboard':>11} {'pandas':>10} {'ratio':>7} {'+CSV load':>10}  answers",
+            f"{'view':18} {'squadboard':>10} {'pandas':>9} {'polars':>9} {'duckdb':>9}"
+            f" {'÷ pandas':>9} {'÷ best':>7} {'+CSV load':>9}  answers",
         ]
     for view, v in views.items():
-        a = v["agreement"]
-        agree = (
-            "agree"
-            if a.get("checked") and not a["mismatches"]
-            else (a.get("note") or "; ".join(a["mismatches"])[:200])
+        engines = v.get("engines", {"pandas": {"compute_s": v["pandas_compute_s"],
+                                               "agreement": v["agreement"]}})  # fmt: skip
+        bad = [
+            f"{e}: " + (a.get("note") or "; ".join(a.get("mismatches", [])))[:120]
+            for e, found in engines.items()
+            if not ((a := found["agreement"]).get("checked") and not a.get("mismatches"))
+        ]
+        times = " ".join(
+            f"{_ms(engines[e]['compute_s']) if e in engines else '—':>9}" for e in ENGINES
         )
         ratio = f"{v['ratio']:.1f}x" if v["ratio"] else "—"
+        best = f"{v['ratio_to_best']:.1f}x" if v.get("ratio_to_best") else "—"
         with_load = f"{v['ratio_with_load']:.0f}x" if v["ratio_with_load"] else "—"
         lines.append(
-            f"{view:20} {_ms(v['squadboard_warm_s']):>11} {_ms(v['pandas_compute_s']):>10} {ratio:>7} {with_load:>10}  {agree}"
+            f"{view:18} {_ms(v['squadboard_warm_s']):>10} {times} {ratio:>9} {best:>7}"
+            f" {with_load:>9}  {'; '.join(bad) or 'all agree'}"
         )
     imp = report.get("import")
     if imp:
@@ -265,6 +362,11 @@ def table(report: dict) -> list[str]:
             lines.append(f"re-import of the same file: {imp['reimport_s']:.1f} s, "
                          f"{imp['reimport_changed']:,} rows changed, "
                          f"{imp['reimport_rows_kept']:,} log and undo rows written")  # fmt: skip
+    for key in ("bare_load", "order_lines_bare_load"):
+        bare = report.get(key)
+        if bare:
+            lines.append(f"(reference: DuckDB loading {bare['file']} into a bare table: "
+                         f"{bare['rows']:,} rows in {bare['load_s']:.1f} s)")  # fmt: skip
     wide = report.get("wide_file")
     if wide:
         lines.append(f"a {wide['columns']:,}-column file ({wide['file_bytes'] / 2**20:.0f} MiB) "
@@ -281,8 +383,9 @@ def table(report: dict) -> list[str]:
         lines.append(
             f"peak memory of the measuring process: {report['peak_memory_bytes'] / GIB:.2f} GiB"
         )
-    lines += ["", "budgets:"]
-    for v in report.get("verdicts", []):
+    verdicts_ = report.get("verdicts", [])
+    lines += ["", "budgets (absolute, set for the large scale):"]
+    for v in (v for v in verdicts_ if not v.get("ratio")):
         reached = v["reached"]
         if isinstance(reached, float) and v["what"].startswith(("page", "deals", "wide", "order")):
             reached = _ms(reached)
@@ -291,5 +394,13 @@ def table(report: dict) -> list[str]:
         elif isinstance(reached, float):
             reached = f"{reached:.1f}x"
         lines.append(f"  {'ok  ' if v['ok'] else 'MISS'} {v['what']}: {reached}")
+    ratios = [v for v in verdicts_ if v.get("ratio")]
+    if ratios:
+        lines += ["", "budgets as ratios to the references timed in this run:"]
+    for v in ratios:
+        lines.append(
+            f"  {'ok  ' if v['ok'] else 'MISS'} {v['what']}: {v['reached']:.2f}× "
+            f"(limit {v['limit']}×)"
+        )
     lines += [f"note: {n}" for n in report.get("notes", [])]
     return lines
