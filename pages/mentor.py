@@ -135,15 +135,15 @@ if cells.is_empty():
         else f"No strength of {ui.plain(rep_name)}'s to show in this window."
     )
 else:
-    # A cell with no win has no cycle or won amount: a dash, as text.
+    # A cell with no win has no cycle or won amount: a dash, as text. Formatted in Python, not
+    # in a Polars map_elements: Python callbacks on Polars' thread pool deadlock with other
+    # sessions' Polars work under load (issue #19's load driver found it).
+    cycle = ["–" if d is None else f"{d:,.0f}" for d in cells["median_cycle_days"].to_list()]
+    won = ["–" if a is None else f"${float(a):,.0f}" for a in cells["avg_won_amount"].to_list()]
     table = cells.with_columns(
         pl.col("dimension").replace_strict(mentoring.DIMENSIONS, default=pl.col("dimension")),
-        pl.col("median_cycle_days")
-        .map_elements(lambda d: f"{d:,.0f}", return_dtype=pl.String, skip_nulls=True)
-        .fill_null("–"),
-        pl.col("avg_won_amount")
-        .map_elements(lambda a: f"${float(a):,.0f}", return_dtype=pl.String, skip_nulls=True)
-        .fill_null("–"),
+        pl.Series("median_cycle_days", cycle, dtype=pl.String),
+        pl.Series("avg_won_amount", won, dtype=pl.String),
     ).select("dimension", "segment", "reading", *skills.PROFILE_COLUMNS[2:-1])
     ui.table(
         table,

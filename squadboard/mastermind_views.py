@@ -22,6 +22,11 @@ def _product_key(product: object) -> str:
     return re.sub(r"\s+", "", str(product or "")).lower()
 
 
+def product_key(names: pl.Expr) -> pl.Expr:
+    """_product_key as a Polars expression (no Python callback on Polars' thread pool)."""
+    return names.fill_null("").str.replace_all(r"\s+", "").str.to_lowercase()
+
+
 def size_band_of(profile: pl.DataFrame, band_index: int | None) -> str | None:
     """The `size_band` segment at position band_index (0 = smallest) of skill_profile's
     bands, which are ordered here by the amounts won in them (their labels are for people)."""
@@ -77,8 +82,7 @@ def suggestions(
             (
                 "product",
                 profile.filter(
-                    (pl.col("dimension") == "product")
-                    & (pl.col("segment").map_elements(_product_key, pl.String) == key)
+                    (pl.col("dimension") == "product") & (product_key(pl.col("segment")) == key)
                 ),
             )
         )
@@ -179,6 +183,8 @@ def present_list(rooms: pl.DataFrame, roles: pl.DataFrame) -> pl.DataFrame:
     """The list (the masterminds query joined with mastermind_next_steps) as people read it:
     steps in words, overdue as of the app's today, and the viewer's part in each Mastermind."""
     overdue = pl.col("overdue_as_of").fill_null(0)
+    money = [format_value("money", None if v is None else float(v)) for v in rooms["amount"]]
+    rooms = rooms.with_columns(amount=pl.Series(money, dtype=pl.String))
     return rooms.join(roles, on="mastermind_id", how="left").with_columns(
         steps=pl.format("{} open", pl.col("open_steps"))
         + pl.when(overdue > 0).then(pl.format(", {} overdue", overdue)).otherwise(pl.lit("")),
@@ -186,10 +192,6 @@ def present_list(rooms: pl.DataFrame, roles: pl.DataFrame) -> pl.DataFrame:
         helpers=pl.when(pl.col("helpers") == "").then(pl.lit("–")).otherwise(pl.col("helpers")),
         next_step=pl.col("next_step").fill_null("–"),
         deal=pl.col("deal").fill_null(pl.format("(account) {}", pl.col("account"))),
-        # whole dollars, a dash for an account Mastermind (the boards' own money format)
-        amount=pl.col("amount")
-        .map_elements(lambda v: format_value("money", float(v)), return_dtype=pl.String)
-        .fill_null(format_value("money", None)),
     )
 
 

@@ -11,7 +11,7 @@ import polars as pl
 
 from squadboard.ingest import SPLIT_TOLERANCE, Batch, Problem, order_lines
 from squadboard.ingest.columns import parse_columns, require
-from squadboard.ingest.mapping import Mapping, label_key, select
+from squadboard.ingest.mapping import Mapping, label_key, label_key_expr, select
 from squadboard.ingest.reader import LINE, Table
 
 # Rows a Salesforce report adds below (or between) its data rows.
@@ -169,7 +169,7 @@ def parse_deals(table: Table, mapping: Mapping, fmt: str) -> Batch:
 
 def _split_type(raw: pl.Expr, mapping: Mapping) -> pl.Expr:
     named = {label_key(k): v for k, v in mapping.split_types.items()}
-    key = raw.map_elements(label_key, return_dtype=pl.String, skip_nulls=True)
+    key = label_key_expr(raw)
     return (
         pl.when(raw.is_null())
         .then(pl.lit("revenue"))

@@ -84,6 +84,17 @@ def label_key(label: str) -> str:
     return re.sub(r"[^a-z0-9%]+", " ", label.lower()).strip()
 
 
+def label_key_expr(values):
+    """label_key as a Polars expression or Series (no Python callback on Polars' thread pool,
+    which deadlocks with other sessions' Polars work in the app's threads)."""
+    return (
+        values.cast(pl.String)
+        .str.to_lowercase()
+        .str.replace_all(r"[^a-z0-9%]+", " ")
+        .str.strip_chars(" ")
+    )
+
+
 @dataclass
 class Mapping:
     """Which header holds which field. Saved as JSON for `--mapping FILE.json` and the app."""

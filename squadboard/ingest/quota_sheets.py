@@ -14,7 +14,7 @@ import polars as pl
 from squadboard import periods
 from squadboard.ingest import Batch, Problem
 from squadboard.ingest.columns import parse_columns
-from squadboard.ingest.mapping import Layout, Mapping, label_key, select
+from squadboard.ingest.mapping import Layout, Mapping, label_key, label_key_expr, select
 from squadboard.ingest.reader import LINE, Table
 
 OWNER_LABELS = (
@@ -72,7 +72,7 @@ def _unit(table: Table, frame: pl.DataFrame, header: str | None) -> tuple[pl.Exp
     by_key = {label_key(c): c for c in table.columns}
     if "unit" in by_key:
         raw = table.frame[by_key["unit"]].fill_null("")
-        keys = raw.map_elements(lambda v: label_key(v).replace(" ", ""), return_dtype=pl.String)
+        keys = label_key_expr(raw).str.replace_all(" ", "", literal=True)
         bad = table.frame.filter(~keys.is_in(list(UNITS)))
         problems = [
             Problem(table.name, line, "Unit", f"{v!r} is not a unit; use k, thousands or blank")
