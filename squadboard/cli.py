@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import shutil
 import sys
 from datetime import date
 from pathlib import Path
@@ -64,6 +65,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", type=Path, help=db_help)
     p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
     p.add_argument("--format", choices=["csv", "json"], default="csv")
+
+    p = sub.add_parser(
+        "capacity",
+        help="page views per second app processes sustain (p95 ready ≤ 2 s), 1 and N behind nginx",
+    )
+    p.add_argument("--db", type=Path, help="a Squadboard database to serve (copied per process)")
+    p.add_argument(
+        "--scale",
+        choices=["tiny", "small", "medium", "large"],
+        default="small",
+        help="without --db: the organisation to build (default small)",
+    )
+    p.add_argument("--today", type=_iso_date, help="the app's today (default today)")
+    p.add_argument(
+        "--processes", default="1,2", help="app process counts to measure, e.g. 1,2 (default)"
+    )
+    p.add_argument(
+        "--levels", default="1,2,4,8,16,32", help="busy tabs to try in turn (default 1,2,4,8,16,32)"
+    )
+    p.add_argument("--duration", type=float, default=20.0, help="seconds per level (default 20)")
+    p.add_argument("--pages", help="comma-separated URL paths (default: the Monday pages)")
+    p.add_argument("--work-dir", type=Path, help="where the copies go (default: a temp folder)")
+    p.add_argument("--out", type=Path, metavar="FILE.json", help="also write the report as JSON")
 
     p = sub.add_parser("bench", help="time queries, pages and imports on a big generated org")
     p.add_argument(
@@ -227,7 +251,46 @@ def cmd_bench(args) -> int:
     return EXIT_OK
 
 
+def cmd_capacity(args) -> int:
+    from squadboard.bench import capacity
+
+    try:
+        processes = [int(x) for x in args.processes.split(",")]
+        levels = tuple(int(x) for x in args.levels.split(","))
+    except ValueError:
+        print("error: --processes and --levels are comma-separated whole numbers", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if not processes or min(processes) < 1 or max(processes) > 16 or min(levels) < 1:
+        print("error: 1 to 16 processes, and at least 1 busy tab per level", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.db is not None and not args.db.is_file():
+        print(f"error: no database file at {args.db}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if max(processes) > 1 and shutil.which("nginx") is None:
+        print("error: several processes need nginx (apt-get install nginx)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    pages = args.pages.split(",") if args.pages else capacity.PAGES
+    capacity.run(
+        database=args.db,
+        scale=args.scale,
+        today=args.today or date.today(),
+        processes=processes,
+        levels=levels,
+        duration_s=args.duration,
+        pages=pages,
+        work_dir=args.work_dir,
+        out=args.out,
+    )
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    commands = {"demo": cmd_demo, "import": cmd_import, "query": cmd_query, "bench": cmd_bench}
+    commands = {
+        "demo": cmd_demo,
+        "import": cmd_import,
+        "query": cmd_query,
+        "bench": cmd_bench,
+        "capacity": cmd_capacity,
+    }
     return commands[args.command](args)

@@ -1,0 +1,147 @@
+"""N Squadboard app processes behind nginx on this machine (issue #19): for the load test, the
+capacity figures and an organisation's first deployment (scripts/serve_replicas.py).
+
+Every process is `streamlit run app.py` on a port of its own; nginx (Debian's package) listens
+in front with the sticky-session configuration of deploy/nginx.conf.template. With one
+process no proxy is started. An embedded DuckDB file has one process at a time: several
+processes need a database each (`databases`, for read-only measurements) or the shared store.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from squadboard import db
+
+TEMPLATE = db.ROOT / "deploy" / "nginx.conf.template"
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+MAX_UPLOAD = "200m"  # .streamlit/config.toml server.maxUploadSize (MB)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def nginx_config(prefix: Path, listen: str, ports: list[int]) -> str:
+    servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=0;" for p in ports)
+    values = {"prefix": str(prefix), "listen": listen, "servers": servers, "max_body": MAX_UPLOAD}
+    text = TEMPLATE.read_text()
+    for key, value in values.items():
+        text = text.replace("{" + key + "}", value)
+    return text
+
+
+def wait_ready(url: str, timeout: float = 120.0, process: subprocess.Popen | None = None) -> None:
+    """Until `url`/_stcore/health answers 200 (through the proxy too)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"the process for {url} ended (exit {process.returncode})")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=5) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"{url} was not ready within {timeout:.0f} s")
+
+
+@dataclass
+class Replicas:
+    url: str  # where a browser goes: the proxy, or the one process
+    ports: list[int]
+    processes: list[subprocess.Popen] = field(default_factory=list)
+    proxy: subprocess.Popen | None = None
+
+    @property
+    def app_pids(self) -> list[int]:
+        return [p.pid for p in self.processes]
+
+    @property
+    def pids(self) -> list[int]:
+        """Every process that serves a view (the apps and the proxy): whose CPU time counts."""
+        return self.app_pids + ([self.proxy.pid] if self.proxy else [])
+
+
+@contextmanager
+def serve(
+    databases: list[Path],
+    *,
+    port: int | None = None,
+    env: dict[str, str] | None = None,
+    log_dir: Path | None = None,
+    proxy: bool | None = None,
+):
+    """One app process per database, and nginx in front when there are several (or `proxy`);
+    everything stopped on leaving."""
+    log_dir = Path(log_dir or tempfile.mkdtemp(prefix="squadboard-replicas-"))
+    log_dir.mkdir(parents=True, exist_ok=True)
+    proxy = len(databases) > 1 if proxy is None else proxy
+    ports = [free_port() for _ in databases]
+    running = Replicas(url="", ports=ports)
+    try:
+        for n, (database, app_port) in enumerate(zip(databases, ports, strict=True)):
+            environment = os.environ | (env or {}) | {"SQUADBOARD_DB": str(database)}
+            log = (log_dir / f"app-{n}.log").open("w")
+            running.processes.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "streamlit",
+                        "run",
+                        str(db.ROOT / "app.py"),
+                        "--server.port",
+                        str(app_port),
+                        "--server.address",
+                        "127.0.0.1",
+                        "--server.headless",
+                        "true",
+                        "--browser.gatherUsageStats",
+                        "false",
+                    ],
+                    cwd=db.ROOT,
+                    env=environment,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )  # fmt: skip
+            )
+        for process, app_port in zip(running.processes, ports, strict=True):
+            wait_ready(f"http://127.0.0.1:{app_port}", process=process)
+        if proxy:
+            listen = port or free_port()
+            prefix = log_dir / "nginx"
+            prefix.mkdir(exist_ok=True)
+            conf = prefix / "nginx.conf"
+            conf.write_text(nginx_config(prefix, f"127.0.0.1:{listen}", ports))
+            log = (log_dir / "nginx.log").open("w")
+            running.proxy = subprocess.Popen(
+                [NGINX, "-p", str(prefix), "-c", str(conf)], stdout=log, stderr=subprocess.STDOUT
+            )
+            running.url = f"http://127.0.0.1:{listen}"
+            wait_ready(running.url, process=running.proxy)
+        else:
+            running.url = f"http://127.0.0.1:{ports[0]}"
+        yield running
+    finally:
+        for process in [running.proxy, *running.processes]:
+            if process is not None and process.poll() is None:
+                process.terminate()
+        for process in [running.proxy, *running.processes]:
+            if process is not None:
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
