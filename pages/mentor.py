@@ -87,10 +87,12 @@ if not isinstance(window, tuple) or len(window) != 2:
     st.stop()
 span = {"period_start": window[0], "period_end": window[1] + timedelta(days=1)}
 
-profile = ui.run("skill_profile", **span)
+# One rep's cells and the team medians of the window, not everyone's cells: at thousands of
+# reps that is what keeps the page quick (the same rules as skill_profile).
+medians = ui.run("skill_team_medians", min_deals=plan.mentor_min_deals, **span)
 # Whoever closes deals sees their own skills first; a leader who sells nothing opens on the
 # reps of their squads (their own empty profile last). Anyone may look at anyone's strengths.
-sells = viewer.rep_id in set(profile["rep_id"].to_list())
+sells = not ui.run("skill_rep_profile", rep_id=viewer.rep_id, **span).is_empty()
 mine_first = sorted(
     names,
     key=lambda r: (
@@ -108,7 +110,14 @@ rep_id = right.selectbox(
 rep_name = names[rep_id]
 sees_all = skills.may_see_weaknesses(viewer, rep_id, squad_of.get(rep_id))
 
-cells = skills.rep_profile(profile, viewer, rep_id, squad_of.get(rep_id), plan.mentor_min_deals)
+cells = skills.rep_cells(
+    ui.run("skill_rep_profile", rep_id=rep_id, **span),
+    medians,
+    viewer,
+    rep_id,
+    squad_of.get(rep_id),
+    plan.mentor_min_deals,
+)
 
 st.subheader(f"{ui.plain(rep_name)} · skills from closed deals")
 if not sees_all:

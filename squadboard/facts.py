@@ -150,6 +150,15 @@ def refresh_snapshots(cur: duckdb.DuckDBPyConnection, day=None) -> None:
         )
         cur.execute(statements()[table])
     cur.execute("drop table fact_days")
+    if day is not None:
+        # A rewritten snapshot day drops the deals no longer open: a closed deal whose stage
+        # was first seen that day may have lost the sighting (skill_stage_facts, issue #13).
+        refresh(
+            cur,
+            "select deal_id from skill_stage_facts where first_seen = ?",
+            (day,),
+            activities=False,
+        )
 
 
 def refresh_deal(cur: duckdb.DuckDBPyConnection, deal_id: str) -> None:
