@@ -299,6 +299,7 @@ select
     amount,
     date_diff('day', created_date, close_date) as cycle_days,
     product,
+    case when trim(product) <> '' then product_key(product) end as product_key,
     lower(trim(account)) as account_key
 from fact_deals
 where status in ('won', 'lost') and close_date is not null and owner_id is not null

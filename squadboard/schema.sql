@@ -544,6 +544,7 @@ create table if not exists skill_facts (
     amount decimal(18, 2),
     cycle_days bigint,                      -- created to close
     product varchar,                        -- as spelled on the deal
+    product_key varchar,                    -- product_key(product); null without a product
     account_key varchar                     -- lower(trim(account)), for account_attributes
 );
 
@@ -644,17 +645,16 @@ where close_date >= ps and close_date < pe and first_seen < pe;
 -- which is what keeps it fast; a caller that reads neither cycle nor amount does not work out
 -- their medians (DuckDB drops unused aggregates).
 create or replace macro skill_cells(ps, pe) as table
-with closed as (
-    select rep_id, product, account_key, amount, cycle_days, won
+with closed as not materialized (
+    -- each use reads only the columns it needs
+    select rep_id, product, product_key, account_key, amount, cycle_days, won
     from skill_facts
     where close_date >= ps and close_date < pe
 ),
 
 quartiles as (
-    select
-        quantile_cont(amount, 0.25) as q1,
-        quantile_cont(amount, 0.5) as q2,
-        quantile_cont(amount, 0.75) as q3
+    -- one sort for the three (the same values as three quantile_cont calls)
+    select quantile_cont(amount, [0.25, 0.5, 0.75]) as q
     from closed
     where won and amount > 0
 ),
@@ -666,21 +666,36 @@ bands as (
         dollars(q1) || '–' || dollars(q2) || ' (second quarter)' as b2,
         dollars(q2) || '–' || dollars(q3) || ' (third quarter)' as b3,
         dollars(q3) || ' and over (largest quarter)' as b4
-    from quartiles
+    from (select q[1] as q1, q[2] as q2, q[3] as q3 from quartiles)
     where q1 is not null
 ),
 
 spellings as (
-    select product, product_key(product) as k, count(*) as n
+    select product, product_key as k, count(*) as n
     from closed
-    where product is not null and trim(product) <> ''
-    group by product
+    where product_key is not null
+    group by product, product_key
 ),
 
 product_names as (
-    select s.product, first(t.product order by t.n desc, t.product) as label
-    from spellings as s inner join spellings as t on t.k = s.k
-    group by s.product
+    -- each product (its key) -> the spelling most deals use (ties: the first in order)
+    select k, first(product order by n desc, product) as label
+    from spellings
+    group by k
+),
+
+by_product as (
+    -- grouped by the key, labelled after: a key has exactly one label
+    select
+        rep_id,
+        product_key as k,
+        count(*) as deals,
+        count(*) filter (where won) as won,
+        median(cycle_days) filter (where won)::double as median_cycle_days,
+        avg(amount) filter (where won)::decimal(18, 2) as avg_won_amount
+    from closed
+    where product_key is not null
+    group by rep_id, product_key
 ),
 
 sectors as (
@@ -713,14 +728,8 @@ grouped as (
     from closed
     group by rep_id
     union all
-    select
-        c.rep_id, 'product', p.label,
-        count(*) as deals,
-        count(*) filter (where won) as won,
-        median(cycle_days) filter (where won)::double as median_cycle_days,
-        avg(amount) filter (where won)::decimal(18, 2) as avg_won_amount
-    from closed as c inner join product_names as p on p.product = c.product
-    group by c.rep_id, p.label
+    select g.rep_id, 'product', p.label, g.deals, g.won, g.median_cycle_days, g.avg_won_amount
+    from by_product as g inner join product_names as p on p.k = g.k
     union all
     select
         g.rep_id, 'size_band', [b.b1, b.b2, b.b3, b.b4][g.band],
