@@ -300,6 +300,8 @@ if search and len(found) > ACCOUNT_OPTIONS:
         "listed. Type more of the name to narrow it down."
     )
     options = list({a.lower(): a for a in my_accounts + kept + found[:ACCOUNT_OPTIONS]}.values())
+elif search and found:
+    st.caption(f"{len(found):,} {'account matches' if len(found) == 1 else 'accounts match'}.")
 elif search and not found:
     st.caption(ui.plain(f"No account's name contains “{search}”."))
 
@@ -320,7 +322,11 @@ picked = st.selectbox(
     "Account",
     options,
     index=None,
-    placeholder="Type part of the account's name",
+    placeholder=(
+        "Type part of the account's name"
+        if len(names) <= ACCOUNT_LIST_REPS
+        else "Pick a matching account, or one of yours"
+    ),
     key="mentor_account",
 )
 if picked:
