@@ -43,16 +43,6 @@ weakest as (
     limit 3
 ),
 
-before as (
-    -- the window of the same length before, in the dimensions of the weak cells only
-    select *
-    from skill_counts(
-        ($period_start - to_days(date_diff('day', $period_start, $period_end)))::date,
-        $period_start
-    )
-    where dimension in (select dimension from weakest)
-),
-
 candidates as (
     select w.*, c.rep_id as mentor_id, r.name as mentor, c.deals, c.won, c.win_rate, c.rate_low
     from weakest as w
@@ -61,6 +51,17 @@ candidates as (
     inner join mentors_with_room as room on room.rep_id = c.rep_id
     cross join setting as s
     where c.rep_id <> $rep_id and c.deals >= s.min_deals
+),
+
+before as (
+    -- the window of the same length before, of the candidates in the weak cells' dimensions
+    select *
+    from skill_counts(
+        ($period_start - to_days(date_diff('day', $period_start, $period_end)))::date,
+        $period_start
+    )
+    where dimension in (select dimension from weakest)
+        and rep_id in (select mentor_id from candidates)
 ),
 
 strongest as (
