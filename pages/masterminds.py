@@ -278,14 +278,16 @@ if state.get("mm_room") not in room_labels:
     team = roster.filter(pl.col("squad_id").is_in(list(viewer.leads)))["rep_id"].to_list()
     led = set(rooms.filter(pl.col("owner_id").is_in(team))["mastermind_id"])
     open_now = dict(zip(rooms["mastermind_id"], rooms["status"] == "open", strict=True))
+    invited_set, mine_set = set(invited), set(mine)  # thousands of rooms: no list scans
+    position = {r: i for i, r in enumerate(ids)}
     state["mm_room"] = min(
         ids,
         key=lambda r: (
             not open_now[r],
-            r not in invited,
-            r not in mine,
+            r not in invited_set,
+            r not in mine_set,
             r not in led,
-            ids.index(r),
+            position[r],
         ),
     )
 room_id = st.selectbox("Open a Mastermind", ids, format_func=room_labels.get, key="mm_room")
@@ -351,8 +353,8 @@ with st.container(border=True):
             },
         )
     if manages and is_open:
-        more = [r for r in names if r not in participants and r not in set(helpers["rep_id"])]
-        more = [r for r in more if r != viewer.rep_id]
+        taken = {*participants, *helpers["rep_id"].to_list(), viewer.rep_id}  # once, not per rep
+        more = [r for r in names if r not in taken]
         st.multiselect("Invite more helpers", more, format_func=names.get, key="mm_more")
         st.button(
             "Invite",

@@ -12,6 +12,11 @@ import streamlit as st
 
 from squadboard import contribution, mentoring, skill_charts, skills, ui
 
+# Up to this many active people every account is listed; beyond, the page asks for part of a
+# name first (a list of every account of a large organisation is slow to send and to scroll).
+ACCOUNT_LIST_REPS = 500
+ACCOUNT_OPTIONS = 1_000
+
 viewer = ui.who()
 plan = ui.current_plan()
 today = ui.today()
@@ -87,10 +92,12 @@ if not isinstance(window, tuple) or len(window) != 2:
     st.stop()
 span = {"period_start": window[0], "period_end": window[1] + timedelta(days=1)}
 
-profile = ui.run("skill_profile", **span)
+# One rep's cells and the team medians of the window, not everyone's cells: at thousands of
+# reps that is what keeps the page quick (the same rules as skill_profile).
+medians = ui.run("skill_team_medians", min_deals=plan.mentor_min_deals, **span)
 # Whoever closes deals sees their own skills first; a leader who sells nothing opens on the
 # reps of their squads (their own empty profile last). Anyone may look at anyone's strengths.
-sells = viewer.rep_id in set(profile["rep_id"].to_list())
+sells = not ui.run("skill_rep_profile", rep_id=viewer.rep_id, **span).is_empty()
 mine_first = sorted(
     names,
     key=lambda r: (
@@ -108,7 +115,14 @@ rep_id = right.selectbox(
 rep_name = names[rep_id]
 sees_all = skills.may_see_weaknesses(viewer, rep_id, squad_of.get(rep_id))
 
-cells = skills.rep_profile(profile, viewer, rep_id, squad_of.get(rep_id), plan.mentor_min_deals)
+cells = skills.rep_cells(
+    ui.run("skill_rep_profile", rep_id=rep_id, **span),
+    medians,
+    viewer,
+    rep_id,
+    squad_of.get(rep_id),
+    plan.mentor_min_deals,
+)
 
 st.subheader(f"{ui.plain(rep_name)} · skills from closed deals")
 if not sees_all:
@@ -254,8 +268,42 @@ elif rep_id != viewer.rep_id:
 # Who knows this account --------------------------------------------------------------------
 
 st.subheader("Who knows this account")
-accounts = ui.run("account_search", rep_id=viewer.rep_id)
-my_accounts = accounts.filter(pl.col("my_open") > 0)["account"].to_list()
+# A small organisation lists every account to pick from as you type; a large one (hundreds of
+# thousands of accounts) asks for part of the name first and lists what matches.
+search = ""
+if len(names) > ACCOUNT_LIST_REPS:
+    search = st.text_input(
+        "Search accounts",
+        key="mentor_account_search",
+        max_chars=100,
+        placeholder="Type part of the account's name",
+    ).strip()
+if search or len(names) <= ACCOUNT_LIST_REPS:
+    accounts = ui.run("account_search", search=search or None, rep_id=viewer.rep_id)
+    found = accounts["account"].to_list()
+    my_accounts = accounts.filter(pl.col("my_open") > 0)["account"].to_list()
+else:  # the accounts of my open deals only, without counting every account's deals
+    found = []
+    my_accounts = list(
+        {
+            a.lower(): a
+            for a in ui.run("rep_open_deals", rep_id=viewer.rep_id)["account"].to_list()
+            if a
+        }.values()
+    )
+kept = st.session_state.get("mentor_account")  # the account picked stays, whatever is typed
+kept = [kept] if kept else []
+options = list({a.lower(): a for a in my_accounts + kept + found}.values())
+if search and len(found) > ACCOUNT_OPTIONS:
+    st.caption(
+        f"{len(found):,} accounts match; the {ACCOUNT_OPTIONS:,} with the most deals are "
+        "listed. Type more of the name to narrow it down."
+    )
+    options = list({a.lower(): a for a in my_accounts + kept + found[:ACCOUNT_OPTIONS]}.values())
+elif search and found:
+    st.caption(f"{len(found):,} {'account matches' if len(found) == 1 else 'accounts match'}.")
+elif search and not found:
+    st.caption(ui.plain(f"No account's name contains “{search}”."))
 
 
 def pick_mine() -> None:
@@ -272,9 +320,13 @@ if my_accounts:
     )
 picked = st.selectbox(
     "Account",
-    accounts["account"].to_list(),
+    options,
     index=None,
-    placeholder="Type part of the account's name",
+    placeholder=(
+        "Type part of the account's name"
+        if len(names) <= ACCOUNT_LIST_REPS
+        else "Pick a matching account, or one of yours"
+    ),
     key="mentor_account",
 )
 if picked:

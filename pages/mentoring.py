@@ -171,7 +171,8 @@ if viewer.is_leader:
     else:
         scope = st.selectbox("For", scopes, format_func=labels.get, key="pairs_scope")
         first, last = skills.default_window(today)
-        profile = ui.run("skill_profile", period_start=first, period_end=last)
+        # the counts of skill_profile (no cycle or amount medians): what the pairs compare
+        profile = ui.run("skill_counts", period_start=first, period_end=last)
         attainment = ui.run("rep_attainment", **period.params(ui.as_of_for(period)))
         in_scope = roster if scope is None else roster.filter(pl.col("squad_id") == scope)
         scope_ids = set(in_scope["rep_id"].to_list())

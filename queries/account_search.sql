@@ -7,16 +7,23 @@ with named as (
     where account is not null and trim(account) <> ''
 ),
 
+picked as (
+    -- with a search, the accounts to list: those matching it and those of rep_id's open
+    -- deals (every deal of them is counted below, not only the matching rows)
+    select distinct k
+    from named
+    where nullif(trim($search), '') is not null
+        and (contains(k, lower(trim($search))) or (status = 'open' and owner_id = $rep_id))
+),
+
 final as (
     select
         min(account) as account,
         count(*)::integer as deals,
         count(*) filter (where status = 'open' and owner_id = $rep_id)::integer as my_open
     from named
+    where nullif(trim($search), '') is null or k in (select k from picked)
     group by k
-    having nullif(trim($search), '') is null
-        or contains(k, lower(trim($search)))
-        or my_open > 0
 )
 
 select * from final

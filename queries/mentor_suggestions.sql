@@ -7,16 +7,8 @@ with setting as (
     from plan_settings
 ),
 
-cells as (
-    select * from skill_cells($period_start, $period_end)
-),
-
-before as (
-    select *
-    from skill_cells(
-        ($period_start - to_days(date_diff('day', $period_start, $period_end)))::date,
-        $period_start
-    )
+cells as materialized (
+    select * from skill_counts($period_start, $period_end)
 ),
 
 medians as (
@@ -52,12 +44,24 @@ weakest as (
 ),
 
 candidates as (
-    select w.*, c.rep_id as mentor_id, c.rep as mentor, c.deals, c.won, c.win_rate, c.rate_low
+    select w.*, c.rep_id as mentor_id, r.name as mentor, c.deals, c.won, c.win_rate, c.rate_low
     from weakest as w
     inner join cells as c on c.dimension = w.dimension and c.segment = w.segment
+    inner join reps as r on r.rep_id = c.rep_id
     inner join mentors_with_room as room on room.rep_id = c.rep_id
     cross join setting as s
     where c.rep_id <> $rep_id and c.deals >= s.min_deals
+),
+
+before as (
+    -- the window of the same length before, of the candidates in the weak cells' dimensions
+    select *
+    from skill_counts(
+        ($period_start - to_days(date_diff('day', $period_start, $period_end)))::date,
+        $period_start
+    )
+    where dimension in (select dimension from weakest)
+        and rep_id in (select mentor_id from candidates)
 ),
 
 strongest as (

@@ -1,6 +1,6 @@
 """Derived tables kept in step with every write: credited revenue, open pipeline credits,
-confirmed overlays, deal helpers, activity per won deal and per month, and the week-over-week
-pipeline movement (squadboard/facts.sql says what each holds; schema.sql declares them).
+confirmed overlays, deal helpers, activity per won deal and per month, the week-over-week
+pipeline movement, and the closed deals and stages the skill cells read (squadboard/facts.sql says what each holds; schema.sql declares them).
 
 Reading them is what keeps pages fast at 5,000,000 deals: a period's attainment reads that
 period's credits instead of recomputing every split of every deal on each call. Every write
@@ -13,7 +13,9 @@ rows out of step with the deals:
 - undoing an import, loading the demo and building the benchmark refresh everything;
 - filing, confirming or rejecting a claim refreshes that deal;
 - a Mastermind write that changes who helped (an answer, a note, a step's status) refreshes
-  the Mastermind's deal.
+  the Mastermind's deal;
+- an import's snapshot of its day also refreshes the closed deals whose stage was first seen
+  that day (the day's rewrite drops deals no longer open: skill_stage_facts, issue #13).
 
 Rows written with plain SQL (tests, a hand repair) need `refresh(con)` afterwards.
 """
@@ -150,6 +152,15 @@ def refresh_snapshots(cur: duckdb.DuckDBPyConnection, day=None) -> None:
         )
         cur.execute(statements()[table])
     cur.execute("drop table fact_days")
+    if day is not None:
+        # A rewritten snapshot day drops the deals no longer open: a closed deal whose stage
+        # was first seen that day may have lost the sighting (skill_stage_facts, issue #13).
+        refresh(
+            cur,
+            "select deal_id from skill_stage_facts where first_seen = ?",
+            (day,),
+            activities=False,
+        )
 
 
 def refresh_deal(cur: duckdb.DuckDBPyConnection, deal_id: str) -> None:

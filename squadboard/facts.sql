@@ -284,3 +284,48 @@ select f.*, p.before_date
 from final as f
 inner join picked as p on p.snapshot_date = f.snapshot_date
 order by f.snapshot_date, f.owner_id;
+
+-- table: skill_facts
+-- Find a mentor (issue #13): every deal a rep owns that closed (won or lost), as the skill
+-- macros in schema.sql read it: won, amount, days from created to close, the product as
+-- spelled and the account's key for its sector (account attributes are joined when read, so
+-- that an import of sectors alone needs no refresh). In close-date order.
+insert into skill_facts
+select
+    deal_id,
+    owner_id as rep_id,
+    close_date,
+    status = 'won' as won,
+    amount,
+    date_diff('day', created_date, close_date) as cycle_days,
+    product,
+    case when trim(product) <> '' then product_key(product) end as product_key,
+    lower(trim(account)) as account_key
+from fact_deals
+where status in ('won', 'lost') and close_date is not null and owner_id is not null
+order by close_date, deal_id;
+
+-- table: skill_stage_facts
+-- The stages a pipeline snapshot saw each of those deals at, with the first snapshot day
+-- that did (a window counts the stages first seen before its end). A snapshot day rewritten
+-- by an import drops the deals no longer open: facts.refresh_snapshots refreshes the deals
+-- whose stage was first seen that day.
+insert into skill_stage_facts
+with closed as (
+    select
+        deal_id,
+        owner_id as rep_id,
+        close_date,
+        status = 'won' as won,
+        amount,
+        date_diff('day', created_date, close_date) as cycle_days
+    from fact_deals
+    where status in ('won', 'lost') and close_date is not null and owner_id is not null
+)
+
+select c.*, s.stage, min(s.snapshot_date) as first_seen
+from pipeline_snapshots as s
+inner join closed as c on c.deal_id = s.deal_id
+where s.stage is not null
+group by all
+order by c.close_date, c.deal_id, s.stage;

@@ -532,19 +532,44 @@ create or replace macro product_key(p) as lower(regexp_replace(p, '\s+', '', 'g'
 -- Whole dollars with thousands separators, for segment labels and evidence.
 create or replace macro dollars(x) as '$' || format('{:,}', round(x)::bigint);
 
+-- Derived (squadboard/facts.sql keeps them per deal): every deal a rep owns that closed (won
+-- or lost), with what skill_deals reads of it, and the stages a pipeline snapshot saw it at
+-- (first_seen: the first snapshot day that did), so that a window's skill cells read these
+-- rows instead of joining the deals with every pipeline snapshot on each call.
+create table if not exists skill_facts (
+    deal_id varchar not null,
+    rep_id varchar not null,                -- the owner
+    close_date date not null,
+    won boolean not null,
+    amount decimal(18, 2),
+    cycle_days bigint,                      -- created to close
+    product varchar,                        -- as spelled on the deal
+    product_key varchar,                    -- product_key(product); null without a product
+    account_key varchar                     -- lower(trim(account)), for account_attributes
+);
+
+create table if not exists skill_stage_facts (
+    deal_id varchar not null,
+    rep_id varchar not null,
+    close_date date not null,
+    won boolean not null,
+    amount decimal(18, 2),
+    cycle_days bigint,
+    stage varchar not null,
+    first_seen date not null
+);
+
 -- Every deal owned by a rep that closed (won or lost) in [ps, pe), once per segment of each
 -- dimension it falls in: overall; product; size_band (the won amounts' quartiles of the
 -- window; deals without an amount are in no band); sector (account_attributes); stage
--- (every stage a pipeline snapshot saw the deal at). Size bands read
--- "$1,050–$3,200 (second quarter)": the money, then the quarter's place.
+-- (every stage a pipeline snapshot before pe saw the deal at). Size bands read
+-- "$1,050–$3,200 (second quarter)": the money, then the quarter's place. Reads skill_facts
+-- and skill_stage_facts (the deals' rows, kept by facts.sql).
 create or replace macro skill_deals(ps, pe) as table
 with closed as (
-    select
-        deal_id, owner_id as rep_id, product, account, amount, created_date, close_date,
-        status = 'won' as won
-    from deals
-    where status in ('won', 'lost') and close_date >= ps and close_date < pe
-        and owner_id is not null
+    select deal_id, rep_id, product, account_key, amount, cycle_days, close_date, won
+    from skill_facts
+    where close_date >= ps and close_date < pe
 ),
 
 quartiles as (
@@ -586,21 +611,12 @@ sectors as (
     select account_key, trim(value) as sector
     from account_attributes
     where attribute = 'sector' and trim(value) <> ''
-),
-
-stages as (
-    select distinct c.deal_id, s.stage
-    from closed as c
-    inner join pipeline_snapshots as s on s.deal_id = c.deal_id
-    where s.stage is not null and s.snapshot_date < pe
 )
 
-select
-    rep_id, 'overall' as dimension, 'all deals' as segment, deal_id, won, amount,
-    created_date, close_date
+select rep_id, 'overall' as dimension, 'all deals' as segment, deal_id, won, amount, cycle_days, close_date
 from closed
 union all
-select c.rep_id, 'product', p.label, c.deal_id, c.won, c.amount, c.created_date, c.close_date
+select c.rep_id, 'product', p.label, c.deal_id, c.won, c.amount, c.cycle_days, c.close_date
 from closed as c inner join product_names as p on p.product = c.product
 union all
 select
@@ -612,35 +628,154 @@ select
         when c.amount < b.q3 then b.b3
         else b.b4
     end,
-    c.deal_id, c.won, c.amount, c.created_date, c.close_date
+    c.deal_id, c.won, c.amount, c.cycle_days, c.close_date
 from closed as c, bands as b
 where c.amount > 0
 union all
-select c.rep_id, 'sector', a.sector, c.deal_id, c.won, c.amount, c.created_date, c.close_date
-from closed as c inner join sectors as a on a.account_key = lower(trim(c.account))
+select c.rep_id, 'sector', a.sector, c.deal_id, c.won, c.amount, c.cycle_days, c.close_date
+from closed as c inner join sectors as a on a.account_key = c.account_key
 union all
-select c.rep_id, 'stage', s.stage, c.deal_id, c.won, c.amount, c.created_date, c.close_date
-from closed as c inner join stages as s on s.deal_id = c.deal_id;
+select rep_id, 'stage', stage, deal_id, won, amount, cycle_days, close_date
+from skill_stage_facts
+where close_date >= ps and close_date < pe and first_seen < pe;
 
--- One row per rep x dimension x segment over skill_deals(ps, pe), with the Wilson interval;
--- median_cycle_days and avg_won_amount are of the won deals (created to close).
+-- One row per rep x dimension x segment of the deals skill_deals(ps, pe) lists, with the Wilson
+-- interval; median_cycle_days and avg_won_amount are of the won deals (created to close).
+-- Grouped one dimension at a time on the facts (a size band by its quarter, labelled after),
+-- which is what keeps it fast; a caller that reads neither cycle nor amount does not work out
+-- their medians (DuckDB drops unused aggregates).
 create or replace macro skill_cells(ps, pe) as table
+with closed as not materialized (
+    -- each use reads only the columns it needs
+    select rep_id, product, product_key, account_key, amount, cycle_days, won
+    from skill_facts
+    where close_date >= ps and close_date < pe
+),
+
+quartiles as (
+    -- one sort for the three (the same values as three quantile_cont calls)
+    select quantile_cont(amount, [0.25, 0.5, 0.75]) as q
+    from closed
+    where won and amount > 0
+),
+
+bands as (
+    select
+        q1, q2, q3,
+        'under ' || dollars(q1) || ' (smallest quarter)' as b1,
+        dollars(q1) || '–' || dollars(q2) || ' (second quarter)' as b2,
+        dollars(q2) || '–' || dollars(q3) || ' (third quarter)' as b3,
+        dollars(q3) || ' and over (largest quarter)' as b4
+    from (select q[1] as q1, q[2] as q2, q[3] as q3 from quartiles)
+    where q1 is not null
+),
+
+spellings as (
+    select product, product_key as k, count(*) as n
+    from closed
+    where product_key is not null
+    group by product, product_key
+),
+
+product_names as (
+    -- each product (its key) -> the spelling most deals use (ties: the first in order)
+    select k, first(product order by n desc, product) as label
+    from spellings
+    group by k
+),
+
+by_product as (
+    -- grouped by the key, labelled after: a key has exactly one label
+    select
+        rep_id,
+        product_key as k,
+        count(*) as deals,
+        count(*) filter (where won) as won,
+        median(cycle_days) filter (where won)::double as median_cycle_days,
+        avg(amount) filter (where won)::decimal(18, 2) as avg_won_amount
+    from closed
+    where product_key is not null
+    group by rep_id, product_key
+),
+
+sectors as (
+    select account_key, trim(value) as sector
+    from account_attributes
+    where attribute = 'sector' and trim(value) <> ''
+),
+
+by_band as (
+    select
+        c.rep_id,
+        case when c.amount < b.q1 then 1 when c.amount < b.q2 then 2
+            when c.amount < b.q3 then 3 else 4 end as band,
+        count(*) as deals,
+        count(*) filter (where won) as won,
+        median(cycle_days) filter (where won)::double as median_cycle_days,
+        avg(amount) filter (where won)::decimal(18, 2) as avg_won_amount
+    from closed as c, bands as b
+    where c.amount > 0
+    group by all
+),
+
+grouped as (
+    select
+        rep_id, 'overall' as dimension, 'all deals' as segment,
+        count(*) as deals,
+        count(*) filter (where won) as won,
+        median(cycle_days) filter (where won)::double as median_cycle_days,
+        avg(amount) filter (where won)::decimal(18, 2) as avg_won_amount
+    from closed
+    group by rep_id
+    union all
+    select g.rep_id, 'product', p.label, g.deals, g.won, g.median_cycle_days, g.avg_won_amount
+    from by_product as g inner join product_names as p on p.k = g.k
+    union all
+    select
+        g.rep_id, 'size_band', [b.b1, b.b2, b.b3, b.b4][g.band],
+        g.deals, g.won, g.median_cycle_days, g.avg_won_amount
+    from by_band as g, bands as b
+    union all
+    select
+        c.rep_id, 'sector', a.sector,
+        count(*) as deals,
+        count(*) filter (where won) as won,
+        median(cycle_days) filter (where won)::double as median_cycle_days,
+        avg(amount) filter (where won)::decimal(18, 2) as avg_won_amount
+    from closed as c inner join sectors as a on a.account_key = c.account_key
+    group by c.rep_id, a.sector
+    union all
+    select
+        rep_id, 'stage', stage,
+        count(*) as deals,
+        count(*) filter (where won) as won,
+        median(cycle_days) filter (where won)::double as median_cycle_days,
+        avg(amount) filter (where won)::decimal(18, 2) as avg_won_amount
+    from skill_stage_facts
+    where close_date >= ps and close_date < pe and first_seen < pe
+    group by rep_id, stage
+)
+
 select
-    d.rep_id,
+    g.rep_id,
     r.name as rep,
-    d.dimension,
-    d.segment,
-    count(*)::integer as deals,
-    count(*) filter (where d.won)::integer as won,
-    count(*) filter (where d.won) / count(*) as win_rate,
-    wilson_low(count(*) filter (where d.won), count(*)) as rate_low,
-    wilson_high(count(*) filter (where d.won), count(*)) as rate_high,
-    median(date_diff('day', d.created_date, d.close_date)) filter (where d.won)::double
-        as median_cycle_days,
-    avg(d.amount) filter (where d.won)::decimal(18, 2) as avg_won_amount
-from skill_deals(ps, pe) as d
-inner join reps as r on r.rep_id = d.rep_id
-group by d.rep_id, r.name, d.dimension, d.segment;
+    g.dimension,
+    g.segment,
+    g.deals::integer as deals,
+    g.won::integer as won,
+    g.won / g.deals as win_rate,
+    wilson_low(g.won, g.deals) as rate_low,
+    wilson_high(g.won, g.deals) as rate_high,
+    g.median_cycle_days,
+    g.avg_won_amount
+from grouped as g
+inner join reps as r on r.rep_id = g.rep_id;
+
+-- skill_cells without the rep's name, cycle or amount: what the team medians,
+-- mentor_suggestions and Suggest pairs compare.
+create or replace macro skill_counts(ps, pe) as table
+select rep_id, dimension, segment, deals, won, win_rate, rate_low, rate_high
+from skill_cells(ps, pe);
 
 -- A rate as people say it: 0.756 -> '76 %'.
 create or replace macro pct_text(x) as round(100 * x)::integer || ' %';

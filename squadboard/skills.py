@@ -64,8 +64,29 @@ def rep_profile(
     reading: "strength" (at or above the team median), "weakness" (below it) or "too few
     deals to tell" (fewer than min_deals; shown to others only when at or above the median).
     Weaknesses and low small cells are dropped unless may_see_weaknesses."""
-    mine = profile.filter(pl.col("rep_id") == rep_id).join(
-        team_medians(profile, min_deals), on=CELL, how="left"
+    return rep_cells(
+        profile.filter(pl.col("rep_id") == rep_id),
+        team_medians(profile, min_deals),
+        viewer,
+        rep_id,
+        squad_id,
+        min_deals,
+    )
+
+
+def rep_cells(
+    cells: pl.DataFrame,
+    medians: pl.DataFrame,
+    viewer: Viewer,
+    rep_id: str,
+    squad_id: str | None,
+    min_deals: int,
+) -> pl.DataFrame:
+    """rep_profile from the rep's own rows of skill_profile (skill_rep_profile) and the team
+    medians of the window (skill_team_medians, or team_medians): what a page reads instead of
+    everyone's cells."""
+    mine = cells.filter(pl.col("rep_id") == rep_id).join(
+        medians.select(*CELL, "team_median"), on=CELL, how="left"
     )
     below = pl.col("win_rate") < pl.col("team_median")
     mine = mine.with_columns(
@@ -156,8 +177,10 @@ def assign(
     column per free slot). Seekers nobody can help are left out. `options` is pair_options'
     frame, or {(seeker, mentor): Option}.
 
-    Only mentors who can help someone get columns, and no mentor more columns than there are
-    seekers: the optimum is the same, the matrix much smaller for a whole organisation."""
+    Only seekers someone can help get rows and only pairs with a positive gain count; each
+    seeker keeps only their best mentors (_best_options), no mentor gets more columns than
+    there are seekers: the optimum is the same, the matrix much smaller for a whole
+    organisation."""
     if isinstance(options, dict):
         options = pl.DataFrame(
             [(s, m, o.gain) for (s, m), o in options.items()],
@@ -166,8 +189,13 @@ def assign(
         )
     room = {m: n for m, n in slots.items() if n > 0}
     options = options.filter(
-        pl.col("seeker_id").is_in(seekers) & pl.col("mentor_id").is_in(list(room))
+        pl.col("seeker_id").is_in(seekers)
+        & pl.col("mentor_id").is_in(list(room))
+        & (pl.col("gain") > 0)
     )
+    helped = set(options["seeker_id"].to_list())
+    seekers = [s for s in dict.fromkeys(seekers) if s in helped]
+    options = _best_options(options, room, len(seekers))
     mentors = sorted(set(options["mentor_id"].to_list()))
     if not seekers or not mentors:
         return []
@@ -183,6 +211,27 @@ def assign(
     return [
         (seekers[i], mentors[columns[j]]) for i, j in zip(rows, cols, strict=True) if gain[i, j] > 0
     ]
+
+
+def _best_options(options: pl.DataFrame, room: dict[str, int], seekers: int) -> pl.DataFrame:
+    """Each seeker's options by gain, largest first, up to the first ones whose mentors
+    together have a slot for every seeker. An optimal assignment never needs the others: were
+    a seeker paired outside them, one of these mentors would have a slot left over (the other
+    seekers fill fewer than all of them) with a gain at least as large. So the matrix stays
+    small for a whole organisation, with the same total gain."""
+    if options.is_empty():
+        return options
+    slots = pl.DataFrame(
+        {"mentor_id": list(room), "slots": [min(n, seekers) for n in room.values()]},
+        schema={"mentor_id": pl.String, "slots": pl.Int64},
+    )
+    return (
+        options.join(slots, on="mentor_id")
+        .sort(["seeker_id", "gain", "mentor_id"], descending=[False, True, False])
+        .with_columns(before=pl.col("slots").cum_sum().over("seeker_id") - pl.col("slots"))
+        .filter(pl.col("before") < seekers)
+        .drop("slots", "before")
+    )
 
 
 def suggest_pairs(

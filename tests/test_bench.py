@@ -205,6 +205,7 @@ def test_the_whole_bench_runs_and_agrees_with_pandas(tmp_path, capsys):
     assert [p["page"] for p in report["pages"]] == [p for p, _, _ in measure.page_table()] + [
         "pages/mentor.py (as a rep)",  # Find a mentor, timed again as the rep it is for
         "pages/mentoring.py (as a rep)",
+        "pages/masterminds.py (as a rep)",  # Masterminds (issue #15), as a rep too
     ]
     assert all("problems" not in p for p in report["pages"] if "mentor" in p["page"])
     for view, found in report["views"].items():

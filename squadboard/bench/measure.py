@@ -43,7 +43,14 @@ CHOICES = {
 # Find a mentor (issue #13): its queries are timed as a struggling rep uses them: the page's
 # default window (the four quarters up to the anchor day), a rep with closed deals as the
 # seeker, and an account many deals share.
-WINDOWED = ("skill_profile", "mentor_suggestions")
+WINDOWED = (
+    "skill_profile",
+    "mentor_suggestions",
+    # what the pages read instead of everyone's cells (one rep's, the medians, the counts)
+    "skill_rep_profile",
+    "skill_team_medians",
+    "skill_counts",
+)
 
 
 def median(runs: list[float]) -> float:
@@ -59,7 +66,7 @@ def param_sets(query: db.Query, ctx: dict[str, object]) -> list[tuple[str, dict]
         name = p.name
         if query.name in WINDOWED and name in ("period_start", "period_end"):
             base[name] = ctx[f"window_{name.split('_')[1]}"]
-        elif query.name == "mentor_suggestions" and name == "rep_id":
+        elif query.name in ("mentor_suggestions", "skill_rep_profile") and name == "rep_id":
             base[name] = ctx["seeker_id"]
         elif name in ctx:
             base[name] = ctx[name]

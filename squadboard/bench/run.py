@@ -106,8 +106,9 @@ def run(
         echo("timing the pages …")
         report["empty_page"] = measure.empty_page(work, repeat)
         report["pages"] = measure.pages(path, anchor, str(ctx["viewer_id"]), repeat)
-        # Find a mentor and Mentoring as the rep they are for (issue #13), beside the leader's run.
-        mentor_pages = ("pages/mentor.py", "pages/mentoring.py")
+        # Find a mentor, Mentoring (issue #13) and Masterminds (issue #15) as the rep they are
+        # for, beside the leader's run.
+        mentor_pages = ("pages/mentor.py", "pages/mentoring.py", "pages/masterminds.py")
         for row in measure.pages(path, anchor, str(ctx["seeker_id"]), repeat, mentor_pages):
             report["pages"].append(row | {"page": f"{row['page']} (as a rep)"})
         echo("computing the views with pandas over the CSV files …")
