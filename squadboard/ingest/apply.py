@@ -186,7 +186,11 @@ def _upsert(
     # In the order the stored rows are kept in: rows updated all over the table are slow to
     # update (duckdb/duckdb#11275; 200,000 deals in random order: 70 s, in this order: 0.3 s).
     if joined:
-        rows = f"select b.* exclude ({STORED}, {MOVED}) from batch_rows as b order by b.{STORED}"
+        # New rows (no stored row had their key) are a plain insert: `on conflict` joins
+        # them to the stored table for nothing (1 s of 2 for 500,000 new deals).
+        rows = f"select b.* exclude ({STORED}, {MOVED}) from batch_rows as b"
+        cur.execute(f"insert into {table} by name {rows} where b.{STORED} is null")
+        rows += f" where b.{STORED} is not null order by b.{STORED}"
     else:
         rows = f"select b.* from batch_rows as b left join {table} as t on {match} order by t.rowid"
     cur.execute(f"insert into {table} by name {rows} on conflict ({', '.join(keys)}) {update}")
@@ -205,24 +209,34 @@ def _moved(columns: list[tuple], cols: list[str]) -> str | None:
 
 def _snapshot_diff(cur: duckdb.DuckDBPyConnection, day: date) -> int:
     """What making the snapshot of `day` the deals open now changes: `snapshot_rows` (rows new
-    or different) and `snapshot_gone` (rows of deals no longer open); how many rows in all."""
+    or different) and `snapshot_gone` (rows of deals no longer open); how many rows in all.
+    Both carry the rowid of the stored snapshot row they replace or remove (null: a new row),
+    so that _snapshot does not look the day's rows up again among 24,000,000."""
     cur.execute(
-        """
+        f"""
         create or replace temp table snapshot_gone as
-        select t.deal_id from pipeline_snapshots as t
+        select t.deal_id, t.rowid as {STORED} from pipeline_snapshots as t
         where t.snapshot_date = $day
             and not exists (select 1 from deals as d where d.deal_id = t.deal_id and d.status = 'open')
         """,
         {"day": day},
     )
+    # The open deals joined to their row of the day's snapshot: what `except` gives (a deal
+    # has one row in a day's snapshot), without hashing the day's rows on all their columns.
     cur.execute(
-        """
+        f"""
         create or replace temp table snapshot_rows as
-        select $day::date as snapshot_date, deal_id, owner_id, stage, amount, probability, close_date
-        from deals where status = 'open'
-        except
-        select snapshot_date, deal_id, owner_id, stage, amount, probability, close_date
-        from pipeline_snapshots where snapshot_date = $day
+        select $day::date as snapshot_date, d.deal_id, d.owner_id, d.stage, d.amount,
+            d.probability, d.close_date, t.rowid as {STORED}
+        from deals as d
+        left join pipeline_snapshots as t on t.snapshot_date = $day and t.deal_id = d.deal_id
+        where d.status = 'open'
+            and (t.deal_id is null
+                or t.owner_id is distinct from d.owner_id
+                or t.stage is distinct from d.stage
+                or t.amount is distinct from d.amount
+                or t.probability is distinct from d.probability
+                or t.close_date is distinct from d.close_date)
         """,
         {"day": day},
     )
@@ -241,22 +255,23 @@ def _snapshot(cur: duckdb.DuckDBPyConnection, import_id: int, day: date) -> None
         cur,
         import_id,
         "pipeline_snapshots",
-        "t.snapshot_date = ? and (t.deal_id in (select deal_id from snapshot_gone) "
-        "or t.deal_id in (select deal_id from snapshot_rows))",
-        (day,),
+        f"t.rowid in (select {STORED} from snapshot_gone "
+        f"union all select {STORED} from snapshot_rows where {STORED} is not null)",
     )
     cur.execute(
-        "delete from pipeline_snapshots as t where t.snapshot_date = ? "
-        "and t.deal_id in (select deal_id from snapshot_gone)",
-        [day],
+        f"delete from pipeline_snapshots as t where t.rowid in (select {STORED} from snapshot_gone)"
+    )
+    # Rows of deals the day's snapshot did not have are a plain insert (see _upsert).
+    cur.execute(
+        f"insert into pipeline_snapshots by name select s.* exclude ({STORED}) "
+        f"from snapshot_rows as s where s.{STORED} is null"
     )
     cur.execute(
-        """
+        f"""
         insert into pipeline_snapshots by name
-        select s.* from snapshot_rows as s
-        left join pipeline_snapshots as t
-            on t.snapshot_date = s.snapshot_date and t.deal_id = s.deal_id
-        order by t.rowid
+        select s.* exclude ({STORED}) from snapshot_rows as s
+        where s.{STORED} is not null
+        order by s.{STORED}
         on conflict (snapshot_date, deal_id) do update set
             owner_id = excluded.owner_id, stage = excluded.stage, amount = excluded.amount,
             probability = excluded.probability, close_date = excluded.close_date
