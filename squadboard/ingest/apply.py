@@ -132,14 +132,30 @@ def write(
     return counts
 
 
-def _refresh_facts(cur: duckdb.DuckDBPyConnection, batch: Batch) -> None:
-    """Bring the derived tables in step with what this import wrote, in its transaction."""
+def _refresh_facts(cur: duckdb.DuckDBPyConnection, batch: Batch, changed: list[str]) -> None:
+    """Bring the derived tables in step with what this import wrote, in its transaction.
+    `changed`: the temp tables that hold the deal ids it touched (one per table written)."""
     activities = bool(batch.changed.get("activities"))
     if batch.changed.get("squad_members"):
         facts.refresh(cur)  # a move re-assigns credits to squads: work out everything
-    else:
-        facts.refresh(cur, "select deal_id from changed_deals", activities=activities)
-    cur.execute("drop table changed_deals")
+    elif changed:
+        deals = " union all ".join(f"select deal_id from {name}" for name in changed)
+        facts.refresh(cur, deals, activities=activities)
+    for name in changed:
+        cur.execute(f"drop table {name}")
+
+
+def _insert(cur: duckdb.DuckDBPyConnection, rows: int, sql: str, params=()) -> None:
+    """Run an insert of `rows` rows (known beforehand), none when there are none.
+
+    An insert that appends no row, followed in the same transaction by one of 250,000 rows or
+    more into the same table, leaves DuckDB 2.0 (1,000,000 order lines at the large scale)
+    with wrong statistics for that table until it is reopened: count(*) says 0 and filtered
+    reads find nothing, so the derived tables missed every imported order and undo could not
+    find the rows to remove. Every insert here that may be empty is skipped instead.
+    """
+    if rows:
+        cur.execute(sql, list(params))
 
 
 def _upsert(
@@ -185,15 +201,24 @@ def _upsert(
     update = f"do update set {sets}" if sets else "do nothing"
     # In the order the stored rows are kept in: rows updated all over the table are slow to
     # update (duckdb/duckdb#11275; 200,000 deals in random order: 70 s, in this order: 0.3 s).
+    on_conflict = f"on conflict ({', '.join(keys)}) {update}"
     if joined:
         # New rows (no stored row had their key) are a plain insert: `on conflict` joins
         # them to the stored table for nothing (1 s of 2 for 500,000 new deals).
+        new, replaced = cur.execute(
+            f"select count(*) filter ({STORED} is null), count({STORED}) from batch_rows"
+        ).fetchone()
         rows = f"select b.* exclude ({STORED}, {MOVED}) from batch_rows as b"
-        cur.execute(f"insert into {table} by name {rows} where b.{STORED} is null")
-        rows += f" where b.{STORED} is not null order by b.{STORED}"
+        _insert(cur, new, f"insert into {table} by name {rows} where b.{STORED} is null")
+        _insert(
+            cur,
+            replaced,
+            f"insert into {table} by name {rows} where b.{STORED} is not null "
+            f"order by b.{STORED} {on_conflict}",
+        )
     else:
         rows = f"select b.* from batch_rows as b left join {table} as t on {match} order by t.rowid"
-    cur.execute(f"insert into {table} by name {rows} on conflict ({', '.join(keys)}) {update}")
+        cur.execute(f"insert into {table} by name {rows} {on_conflict}")
 
 
 def _moved(columns: list[tuple], cols: list[str]) -> str | None:
@@ -251,22 +276,33 @@ def _snapshot(cur: duckdb.DuckDBPyConnection, import_id: int, day: date) -> None
     re-inserting the day's 500,000 rows made DuckDB re-check every key at commit: 5 s at the
     large scale); undo keeps the rows changed or removed and the keys of the rows written,
     not the whole day."""
-    undo.keep_before(
-        cur,
-        import_id,
-        "pipeline_snapshots",
-        f"t.rowid in (select {STORED} from snapshot_gone "
-        f"union all select {STORED} from snapshot_rows where {STORED} is not null)",
-    )
-    cur.execute(
-        f"delete from pipeline_snapshots as t where t.rowid in (select {STORED} from snapshot_gone)"
-    )
+    gone, new, replaced = cur.execute(
+        f"select (select count(*) from snapshot_gone), count(*) filter ({STORED} is null), "
+        f"count({STORED}) from snapshot_rows"
+    ).fetchone()
+    if gone or replaced:
+        undo.keep_before(
+            cur,
+            import_id,
+            "pipeline_snapshots",
+            f"t.rowid in (select {STORED} from snapshot_gone "
+            f"union all select {STORED} from snapshot_rows where {STORED} is not null)",
+        )
+    if gone:
+        cur.execute(
+            f"delete from pipeline_snapshots as t "
+            f"where t.rowid in (select {STORED} from snapshot_gone)"
+        )
     # Rows of deals the day's snapshot did not have are a plain insert (see _upsert).
-    cur.execute(
+    _insert(
+        cur,
+        new,
         f"insert into pipeline_snapshots by name select s.* exclude ({STORED}) "
-        f"from snapshot_rows as s where s.{STORED} is null"
+        f"from snapshot_rows as s where s.{STORED} is null",
     )
-    cur.execute(
+    _insert(
+        cur,
+        replaced,
         f"""
         insert into pipeline_snapshots by name
         select s.* exclude ({STORED}) from snapshot_rows as s
@@ -275,9 +311,10 @@ def _snapshot(cur: duckdb.DuckDBPyConnection, import_id: int, day: date) -> None
         on conflict (snapshot_date, deal_id) do update set
             owner_id = excluded.owner_id, stage = excluded.stage, amount = excluded.amount,
             probability = excluded.probability, close_date = excluded.close_date
-        """
+        """,
     )
-    undo.keep_added(cur, import_id, "pipeline_snapshots", "snapshot_rows")
+    if new or replaced:
+        undo.keep_added(cur, import_id, "pipeline_snapshots", "snapshot_rows")
     cur.execute("drop table snapshot_rows")
     cur.execute("drop table snapshot_gone")
 
@@ -383,26 +420,40 @@ def _write(con, batch: Batch, counts: dict[str, int], actor: str, as_of: date) -
         batch.import_id = import_id
         # Weeks that ended before this import's day are frozen as they stood without it.
         meeting.freeze(cur, as_of, actor)
-        # The deals whose derived rows (squadboard/facts.py) this import changes.
-        cur.execute("create or replace temp table changed_deals (deal_id varchar)")
+        # The deals whose derived rows (squadboard/facts.py) this import changes, a temp
+        # table per table written (each made by one statement: see _insert).
+        changed = []
         for table, (where, columns, cols, whole, joined) in plans.items():
             cur.execute(f"alter table rows_{table} rename to batch_rows")
             where = where.replace(f"rows_{table}", "batch_rows")
-            undo.keep_before(cur, import_id, table, where)
-            if table in DEAL_FACTS:
+            rows = cur.execute("select count(*) from batch_rows").fetchone()[0]
+            if joined:  # the stored rows replaced are those the batch rows found
+                replaced = cur.execute(f"select count({STORED}) from batch_rows").fetchone()[0]
+            elif where == "false":
+                replaced = 0
+            else:
+                count = f"select count(*) from {table} as t where {where}"
+                replaced = cur.execute(count).fetchone()[0]
+            if replaced:
+                undo.keep_before(cur, import_id, table, where)
+            if table in DEAL_FACTS and (rows or replaced):
                 # the deals the replaced rows named, and the deals the new rows name
+                changed.append(f"changed_{table}")
                 cur.execute(
-                    f"insert into changed_deals select deal_id from {table} as t where {where}"
+                    f"create or replace temp table changed_{table} as "
+                    f"select deal_id from {table} as t where {where} "
+                    "union all select deal_id from batch_rows"
                 )
-                cur.execute("insert into changed_deals select deal_id from batch_rows")
             if table in KEYS and not whole:
                 _upsert(cur, batch, table, columns, cols, joined)
             else:
-                cur.execute(f"delete from {table} as t where {where}")
-                cur.execute(f"insert into {table} by name select * from batch_rows")
-            undo.keep_added(cur, import_id, table)
+                if replaced:
+                    cur.execute(f"delete from {table} as t where {where}")
+                _insert(cur, rows, f"insert into {table} by name select * from batch_rows")
+            if rows:
+                undo.keep_added(cur, import_id, table)
             cur.execute("drop table batch_rows")
-        _refresh_facts(cur, batch)
+        _refresh_facts(cur, batch, changed)
         _snapshot_diff(cur, as_of)  # again: the deals are as this import left them
         _snapshot(cur, import_id, as_of)
         facts.refresh_snapshots(cur, as_of)  # this day's pipeline movement, and the next's
