@@ -132,16 +132,20 @@ def write(
     return counts
 
 
-def _refresh_facts(cur: duckdb.DuckDBPyConnection, batch: Batch, changed: list[str]) -> None:
+def _refresh_facts(
+    cur: duckdb.DuckDBPyConnection, batch: Batch, changed: list[str], fresh: bool
+) -> None:
     """Bring the derived tables in step with what this import wrote, in its transaction.
-    `changed`: the temp tables that hold the deal ids it touched (one per table written)."""
+    `changed`: the temp tables that hold the deal ids it touched (one per table written);
+    `fresh`: temp table fresh_deals holds the deals it added to the database."""
     activities = bool(batch.changed.get("activities"))
     if batch.changed.get("squad_members"):
         facts.refresh(cur)  # a move re-assigns credits to squads: work out everything
     elif changed:
         deals = " union all ".join(f"select deal_id from {name}" for name in changed)
-        facts.refresh(cur, deals, activities=activities)
-    for name in changed:
+        new = "select deal_id from fresh_deals" if fresh else None
+        facts.refresh(cur, deals, activities=activities, fresh=new)
+    for name in changed + (["fresh_deals"] if fresh else []):
         cur.execute(f"drop table {name}")
 
 
@@ -422,7 +426,7 @@ def _write(con, batch: Batch, counts: dict[str, int], actor: str, as_of: date) -
         meeting.freeze(cur, as_of, actor)
         # The deals whose derived rows (squadboard/facts.py) this import changes, a temp
         # table per table written (each made by one statement: see _insert).
-        changed = []
+        changed, fresh = [], False
         for table, (where, columns, cols, whole, joined) in plans.items():
             cur.execute(f"alter table rows_{table} rename to batch_rows")
             where = where.replace(f"rows_{table}", "batch_rows")
@@ -444,6 +448,13 @@ def _write(con, batch: Batch, counts: dict[str, int], actor: str, as_of: date) -
                     f"select deal_id from {table} as t where {where} "
                     "union all select deal_id from batch_rows"
                 )
+            if table == "deals" and joined and rows > replaced:
+                # deals new to the database: none of them has derived rows to delete yet
+                fresh = True
+                cur.execute(
+                    "create or replace temp table fresh_deals as "
+                    f"select deal_id from batch_rows where {STORED} is null"
+                )
             if table in KEYS and not whole:
                 _upsert(cur, batch, table, columns, cols, joined)
             else:
@@ -453,7 +464,7 @@ def _write(con, batch: Batch, counts: dict[str, int], actor: str, as_of: date) -
             if rows:
                 undo.keep_added(cur, import_id, table)
             cur.execute("drop table batch_rows")
-        _refresh_facts(cur, batch, changed)
+        _refresh_facts(cur, batch, changed, fresh)
         _snapshot_diff(cur, as_of)  # again: the deals are as this import left them
         _snapshot(cur, import_id, as_of)
         facts.refresh_snapshots(cur, as_of)  # this day's pipeline movement, and the next's
