@@ -92,10 +92,13 @@ def refresh(
     params=(),
     *,
     activities: bool | None = None,
+    fresh: str | None = None,
 ) -> None:
     """Recompute the derived rows of the deals `deals` selects (SQL returning deal_id), or of
     every deal when it is None; with `activities` (the default for everything) also the
-    tables kept over all activities. Runs in the caller's transaction, if it has one."""
+    tables kept over all activities. Runs in the caller's transaction, if it has one.
+    `fresh` (SQL returning deal_id): deals among them that the caller has just inserted, which
+    have no derived rows yet to delete (an import's 500,000 new deals)."""
     whole = [t for t in tables() if t not in deal_tables() + snapshot_tables()]
     if activities is None:
         activities = deals is None
@@ -110,8 +113,18 @@ def refresh(
             f"select distinct deal_id from ({deals}) where deal_id is not null",
             list(params),
         )
-        for table in deal_tables():
-            cur.execute(f"delete from {table} where deal_id in (select deal_id from fact_scope)")
+        stale = "fact_scope"
+        if fresh is not None:
+            stale = "fact_stale"
+            cur.execute(
+                "create or replace temp table fact_stale as select s.deal_id from fact_scope as s "
+                f"anti join ({fresh}) as f on f.deal_id = s.deal_id"
+            )
+        if stale == "fact_scope" or cur.execute("select count(*) from fact_stale").fetchone()[0]:
+            for table in deal_tables():
+                cur.execute(f"delete from {table} where deal_id in (select deal_id from {stale})")
+        if fresh is not None:
+            cur.execute("drop table fact_stale")
         for name, sql in SCOPED.items():
             cur.execute(f"create or replace temp table {name} as {sql}")
     for name, sql in derived_inputs().items():

@@ -29,6 +29,10 @@ KEYS = {
     "account_attributes": ["account_key", "attribute"],
 }
 
+# Columns _changes adds to a table's changed rows: the rowid of the stored row each replaces
+# (null for a new row), and whether it changes a column under a unique constraint.
+STORED, MOVED = "__stored_rowid", "__moves_unique"
+
 # Tables whose rows feed the derived tables (each row names its deal in deal_id).
 DEAL_FACTS = ("deals", "deal_credits", "activities")
 
@@ -128,21 +132,45 @@ def write(
     return counts
 
 
-def _refresh_facts(cur: duckdb.DuckDBPyConnection, batch: Batch) -> None:
-    """Bring the derived tables in step with what this import wrote, in its transaction."""
+def _refresh_facts(
+    cur: duckdb.DuckDBPyConnection, batch: Batch, changed: list[str], fresh: bool
+) -> None:
+    """Bring the derived tables in step with what this import wrote, in its transaction.
+    `changed`: the temp tables that hold the deal ids it touched (one per table written);
+    `fresh`: temp table fresh_deals holds the deals it added to the database."""
     activities = bool(batch.changed.get("activities"))
     if batch.changed.get("squad_members"):
         facts.refresh(cur)  # a move re-assigns credits to squads: work out everything
-    else:
-        facts.refresh(cur, "select deal_id from changed_deals", activities=activities)
-    cur.execute("drop table changed_deals")
+    elif changed:
+        deals = " union all ".join(f"select deal_id from {name}" for name in changed)
+        new = "select deal_id from fresh_deals" if fresh else None
+        facts.refresh(cur, deals, activities=activities, fresh=new)
+    for name in changed + (["fresh_deals"] if fresh else []):
+        cur.execute(f"drop table {name}")
 
 
-def _upsert(cur, batch: Batch, table: str, columns: list[tuple], cols: list[str]) -> None:
+def _insert(cur: duckdb.DuckDBPyConnection, rows: int, sql: str, params=()) -> None:
+    """Run an insert of `rows` rows (known beforehand), none when there are none.
+
+    An insert that appends no row, followed in the same transaction by one of 250,000 rows or
+    more into the same table, leaves DuckDB 2.0 (1,000,000 order lines at the large scale)
+    with wrong statistics for that table until it is reopened: count(*) says 0 and filtered
+    reads find nothing, so the derived tables missed every imported order and undo could not
+    find the rows to remove. Every insert here that may be empty is skipped instead.
+    """
+    if rows:
+        cur.execute(sql, list(params))
+
+
+def _upsert(
+    cur, batch: Batch, table: str, columns: list[tuple], cols: list[str], joined: bool
+) -> None:
     """Write batch_rows over the stored rows with the same key: each is replaced as a whole.
 
     An upsert rather than delete + insert: DuckDB re-checks the key index at commit for every
     key deleted and inserted again in one transaction (16 s of commit for 1,000,000 deals).
+    `joined`: batch_rows carries the stored row's rowid (STORED) and whether it changes a
+    unique column (MOVED), found by _changes, so the stored table is not joined again.
     """
     keys = KEYS[table]
     twice = cur.execute(
@@ -156,12 +184,14 @@ def _upsert(cur, batch: Batch, table: str, columns: list[tuple], cols: list[str]
     # Setting a column under a unique constraint (deals.source, reps.email) is slower still than
     # delete + insert, so the update leaves them out; the rare row that changes one is deleted
     # first and inserted anew.
-    unique = [(c, d) for c, _, _, key, d, _ in columns if key == "UNI"]
     match = " and ".join(f"t.{k} = b.{k}" for k in keys)
-    if unique:
-        moved = " or ".join(
-            f"t.{c} is distinct from {f'b.{c}' if c in cols else (d or 'null')}" for c, d in unique
-        )
+    if joined:
+        if cur.execute(f"select count(*) from batch_rows where {MOVED}").fetchone()[0]:
+            cur.execute(
+                f"delete from {table} as t "
+                f"where t.rowid in (select {STORED} from batch_rows where {MOVED})"
+            )
+    elif moved := _moved(columns, cols):
         cur.execute(
             f"delete from {table} as t "
             f"where exists (select 1 from batch_rows as b where {match} and ({moved}))"
@@ -175,33 +205,67 @@ def _upsert(cur, batch: Batch, table: str, columns: list[tuple], cols: list[str]
     update = f"do update set {sets}" if sets else "do nothing"
     # In the order the stored rows are kept in: rows updated all over the table are slow to
     # update (duckdb/duckdb#11275; 200,000 deals in random order: 70 s, in this order: 0.3 s).
-    cur.execute(
-        f"insert into {table} by name "
-        f"select b.* from batch_rows as b left join {table} as t on {match} order by t.rowid "
-        f"on conflict ({', '.join(keys)}) {update}"
+    on_conflict = f"on conflict ({', '.join(keys)}) {update}"
+    if joined:
+        # New rows (no stored row had their key) are a plain insert: `on conflict` joins
+        # them to the stored table for nothing (1 s of 2 for 500,000 new deals).
+        new, replaced = cur.execute(
+            f"select count(*) filter ({STORED} is null), count({STORED}) from batch_rows"
+        ).fetchone()
+        rows = f"select b.* exclude ({STORED}, {MOVED}) from batch_rows as b"
+        _insert(cur, new, f"insert into {table} by name {rows} where b.{STORED} is null")
+        _insert(
+            cur,
+            replaced,
+            f"insert into {table} by name {rows} where b.{STORED} is not null "
+            f"order by b.{STORED} {on_conflict}",
+        )
+    else:
+        rows = f"select b.* from batch_rows as b left join {table} as t on {match} order by t.rowid"
+        cur.execute(f"insert into {table} by name {rows} {on_conflict}")
+
+
+def _moved(columns: list[tuple], cols: list[str]) -> str | None:
+    """SQL true when stored row t and batch row b differ in a column under a unique
+    constraint (a column the batch does not have counts as its default); None: no such column."""
+    unique = [(c, d) for c, _, _, key, d, _ in columns if key == "UNI"]
+    if not unique:
+        return None
+    return " or ".join(
+        f"t.{c} is distinct from {f'b.{c}' if c in cols else (d or 'null')}" for c, d in unique
     )
 
 
 def _snapshot_diff(cur: duckdb.DuckDBPyConnection, day: date) -> int:
     """What making the snapshot of `day` the deals open now changes: `snapshot_rows` (rows new
-    or different) and `snapshot_gone` (rows of deals no longer open); how many rows in all."""
+    or different) and `snapshot_gone` (rows of deals no longer open); how many rows in all.
+    Both carry the rowid of the stored snapshot row they replace or remove (null: a new row),
+    so that _snapshot does not look the day's rows up again among 24,000,000."""
     cur.execute(
-        """
+        f"""
         create or replace temp table snapshot_gone as
-        select t.deal_id from pipeline_snapshots as t
+        select t.deal_id, t.rowid as {STORED} from pipeline_snapshots as t
         where t.snapshot_date = $day
             and not exists (select 1 from deals as d where d.deal_id = t.deal_id and d.status = 'open')
         """,
         {"day": day},
     )
+    # The open deals joined to their row of the day's snapshot: what `except` gives (a deal
+    # has one row in a day's snapshot), without hashing the day's rows on all their columns.
     cur.execute(
-        """
+        f"""
         create or replace temp table snapshot_rows as
-        select $day::date as snapshot_date, deal_id, owner_id, stage, amount, probability, close_date
-        from deals where status = 'open'
-        except
-        select snapshot_date, deal_id, owner_id, stage, amount, probability, close_date
-        from pipeline_snapshots where snapshot_date = $day
+        select $day::date as snapshot_date, d.deal_id, d.owner_id, d.stage, d.amount,
+            d.probability, d.close_date, t.rowid as {STORED}
+        from deals as d
+        left join pipeline_snapshots as t on t.snapshot_date = $day and t.deal_id = d.deal_id
+        where d.status = 'open'
+            and (t.deal_id is null
+                or t.owner_id is distinct from d.owner_id
+                or t.stage is distinct from d.stage
+                or t.amount is distinct from d.amount
+                or t.probability is distinct from d.probability
+                or t.close_date is distinct from d.close_date)
         """,
         {"day": day},
     )
@@ -216,40 +280,56 @@ def _snapshot(cur: duckdb.DuckDBPyConnection, import_id: int, day: date) -> None
     re-inserting the day's 500,000 rows made DuckDB re-check every key at commit: 5 s at the
     large scale); undo keeps the rows changed or removed and the keys of the rows written,
     not the whole day."""
-    undo.keep_before(
+    gone, new, replaced = cur.execute(
+        f"select (select count(*) from snapshot_gone), count(*) filter ({STORED} is null), "
+        f"count({STORED}) from snapshot_rows"
+    ).fetchone()
+    if gone or replaced:
+        undo.keep_before(
+            cur,
+            import_id,
+            "pipeline_snapshots",
+            f"t.rowid in (select {STORED} from snapshot_gone "
+            f"union all select {STORED} from snapshot_rows where {STORED} is not null)",
+        )
+    if gone:
+        cur.execute(
+            f"delete from pipeline_snapshots as t "
+            f"where t.rowid in (select {STORED} from snapshot_gone)"
+        )
+    # Rows of deals the day's snapshot did not have are a plain insert (see _upsert).
+    _insert(
         cur,
-        import_id,
-        "pipeline_snapshots",
-        "t.snapshot_date = ? and (t.deal_id in (select deal_id from snapshot_gone) "
-        "or t.deal_id in (select deal_id from snapshot_rows))",
-        (day,),
+        new,
+        f"insert into pipeline_snapshots by name select s.* exclude ({STORED}) "
+        f"from snapshot_rows as s where s.{STORED} is null",
     )
-    cur.execute(
-        "delete from pipeline_snapshots as t where t.snapshot_date = ? "
-        "and t.deal_id in (select deal_id from snapshot_gone)",
-        [day],
-    )
-    cur.execute(
-        """
+    _insert(
+        cur,
+        replaced,
+        f"""
         insert into pipeline_snapshots by name
-        select s.* from snapshot_rows as s
-        left join pipeline_snapshots as t
-            on t.snapshot_date = s.snapshot_date and t.deal_id = s.deal_id
-        order by t.rowid
+        select s.* exclude ({STORED}) from snapshot_rows as s
+        where s.{STORED} is not null
+        order by s.{STORED}
         on conflict (snapshot_date, deal_id) do update set
             owner_id = excluded.owner_id, stage = excluded.stage, amount = excluded.amount,
             probability = excluded.probability, close_date = excluded.close_date
-        """
+        """,
     )
-    undo.keep_added(cur, import_id, "pipeline_snapshots", "snapshot_rows")
+    if new or replaced:
+        undo.keep_added(cur, import_id, "pipeline_snapshots", "snapshot_rows")
     cur.execute("drop table snapshot_rows")
     cur.execute("drop table snapshot_gone")
 
 
-def _changes(cur, batch: Batch, table: str, frame) -> tuple[str, list[tuple], list[str], bool]:
+def _changes(
+    cur, batch: Batch, table: str, frame
+) -> tuple[str, list[tuple], list[str], bool, bool]:
     """Fill temp table `rows_<table>` with the batch rows that change what is stored; return
     the `where` that picks the stored rows they replace, the table's columns, the batch's
-    columns and whether the table's rows are replaced as whole sets (a deal's credits)."""
+    columns, whether the table's rows are replaced as whole sets (a deal's credits) and
+    whether the rows carry the stored row they replace (STORED, MOVED: see _upsert)."""
     columns = cur.execute(f"describe {table}").fetchall()
     types = dict(r[:2] for r in columns)
     cols = [c for c in frame.columns if c in types]
@@ -257,9 +337,29 @@ def _changes(cur, batch: Batch, table: str, frame) -> tuple[str, list[tuple], li
     typed = ", ".join(f"{c}::{types[c]} as {c}" for c in cols)
     whole = table == "deal_credits" and batch.replace_credits_of_deals
     rows = f"rows_{table}"
-    if table in KEYS and not whole:
+    joined = table in KEYS and not whole and set(KEYS[table]) <= set(cols)
+    if joined:
         # Only rows that are new or differ from what is stored are written (and kept for
-        # undo): re-importing the same export touches nothing.
+        # undo): re-importing the same export touches nothing. The batch's distinct rows
+        # joined to the stored row of the same key (there is at most one): what `except`
+        # gives, without hashing every stored row on all its columns (5,000,000 deals). The
+        # stored row's rowid comes along, so that undo, the upsert and the derived tables
+        # find the rows replaced without joining the stored table again.
+        keys = KEYS[table]
+        match = " and ".join(f"t.{k} = b.{k}" for k in keys)
+        differs = " or ".join(
+            [f"t.{keys[0]} is null"]
+            + [f"t.{c} is distinct from b.{c}" for c in cols if c not in keys]
+        )
+        moved = _moved(columns, cols)
+        moved = f"t.{keys[0]} is not null and ({moved})" if moved else "false"
+        cur.execute(
+            f"create or replace temp table {rows} as select distinct b.*, "
+            f"t.rowid as {STORED}, ({moved}) as {MOVED} "
+            f"from (select {typed} from batch_frame) as b left join {table} as t on {match} "
+            f"where {differs}"
+        )
+    elif table in KEYS and not whole:
         cur.execute(
             f"create or replace temp table {rows} as select {typed} from batch_frame "
             f"except select {', '.join(cols)} from {table}"
@@ -280,12 +380,14 @@ def _changes(cur, batch: Batch, table: str, frame) -> tuple[str, list[tuple], li
         ).fetchone()[0]
         if same:
             cur.execute(f"delete from {rows}")
+    elif joined:
+        where = f"t.rowid in (select {STORED} from {rows})"
     elif table in KEYS:
         match = " and ".join(f"t.{k} = b.{k}" for k in KEYS[table])
         where = f"exists (select 1 from {rows} as b where {match})"
     else:
         where = "false"
-    return where, columns, cols, whole
+    return where, columns, cols, whole, joined
 
 
 def _write(con, batch: Batch, counts: dict[str, int], actor: str, as_of: date) -> None:
@@ -322,26 +424,47 @@ def _write(con, batch: Batch, counts: dict[str, int], actor: str, as_of: date) -
         batch.import_id = import_id
         # Weeks that ended before this import's day are frozen as they stood without it.
         meeting.freeze(cur, as_of, actor)
-        # The deals whose derived rows (squadboard/facts.py) this import changes.
-        cur.execute("create or replace temp table changed_deals (deal_id varchar)")
-        for table, (where, columns, cols, whole) in plans.items():
+        # The deals whose derived rows (squadboard/facts.py) this import changes, a temp
+        # table per table written (each made by one statement: see _insert).
+        changed, fresh = [], False
+        for table, (where, columns, cols, whole, joined) in plans.items():
             cur.execute(f"alter table rows_{table} rename to batch_rows")
             where = where.replace(f"rows_{table}", "batch_rows")
-            undo.keep_before(cur, import_id, table, where)
-            if table in DEAL_FACTS:
-                # the deals the replaced rows named, and the deals the new rows name
-                cur.execute(
-                    f"insert into changed_deals select deal_id from {table} as t where {where}"
-                )
-                cur.execute("insert into changed_deals select deal_id from batch_rows")
-            if table in KEYS and not whole:
-                _upsert(cur, batch, table, columns, cols)
+            rows = cur.execute("select count(*) from batch_rows").fetchone()[0]
+            if joined:  # the stored rows replaced are those the batch rows found
+                replaced = cur.execute(f"select count({STORED}) from batch_rows").fetchone()[0]
+            elif where == "false":
+                replaced = 0
             else:
-                cur.execute(f"delete from {table} as t where {where}")
-                cur.execute(f"insert into {table} by name select * from batch_rows")
-            undo.keep_added(cur, import_id, table)
+                count = f"select count(*) from {table} as t where {where}"
+                replaced = cur.execute(count).fetchone()[0]
+            if replaced:
+                undo.keep_before(cur, import_id, table, where)
+            if table in DEAL_FACTS and (rows or replaced):
+                # the deals the replaced rows named, and the deals the new rows name
+                changed.append(f"changed_{table}")
+                cur.execute(
+                    f"create or replace temp table changed_{table} as "
+                    f"select deal_id from {table} as t where {where} "
+                    "union all select deal_id from batch_rows"
+                )
+            if table == "deals" and joined and rows > replaced:
+                # deals new to the database: none of them has derived rows to delete yet
+                fresh = True
+                cur.execute(
+                    "create or replace temp table fresh_deals as "
+                    f"select deal_id from batch_rows where {STORED} is null"
+                )
+            if table in KEYS and not whole:
+                _upsert(cur, batch, table, columns, cols, joined)
+            else:
+                if replaced:
+                    cur.execute(f"delete from {table} as t where {where}")
+                _insert(cur, rows, f"insert into {table} by name select * from batch_rows")
+            if rows:
+                undo.keep_added(cur, import_id, table)
             cur.execute("drop table batch_rows")
-        _refresh_facts(cur, batch)
+        _refresh_facts(cur, batch, changed, fresh)
         _snapshot_diff(cur, as_of)  # again: the deals are as this import left them
         _snapshot(cur, import_id, as_of)
         facts.refresh_snapshots(cur, as_of)  # this day's pipeline movement, and the next's

@@ -452,7 +452,8 @@ def read_bytes(name: str, data: bytes) -> Table:
         return read_excel_bytes(name, data)
     raw = data[len(codecs.BOM_UTF8) :] if data.startswith(codecs.BOM_UTF8) else data
     crlf = raw.count(b"\r\n")
-    plain = raw.strip() and b"\x00" not in raw[:4096] and raw.count(b"\r") == crlf
+    # Not only whitespace (what `raw.strip()` tells, without copying 100 MB to tell it).
+    plain = raw and not raw.isspace() and b"\x00" not in raw[:4096] and raw.count(b"\r") == crlf
     if plain and not raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         _refuse_wide(name, _first_line(raw), 1)
         # Fast path: UTF-8 bytes straight to Polars, no decoding round trip in Python.
