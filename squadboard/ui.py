@@ -13,7 +13,16 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+
+# Imported once here, by the first page run, before any page draws: Streamlit's table and
+# chart code imports pandas and pyarrow on first use, and when several sessions' threads make
+# that first import at once Python can hand one of them a partly initialised module
+# ("partially initialized module 'pandas' has no attribute 'Series'", seen by the load test).
+import pandas  # noqa: F401
+import plotly.graph_objects  # noqa: F401
 import polars as pl
+import pyarrow  # noqa: F401
+import scipy.optimize  # noqa: F401
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner import get_script_run_ctx

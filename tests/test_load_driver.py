@@ -115,3 +115,13 @@ def test_behind_nginx_a_tab_sticks_to_one_process_and_tabs_spread(org, tmp_path)
         assert [v.error for v in views if v.error] == []
         used = [load.cpu_seconds([pid]) - b for pid, b in zip(served.app_pids, before, strict=True)]
         assert min(used) > 0.2, used
+
+
+def test_a_fresh_server_takes_many_first_views_at_once(org, tmp_path):
+    # The first views of a new process import pandas, pyarrow and plotly: made by several
+    # sessions' threads at once, Python once handed one of them a partly initialised pandas.
+    copy = tmp_path / "fresh.duckdb"
+    shutil.copyfile(org, copy)
+    with replicas.serve([copy], env=ENV, log_dir=tmp_path / "logs") as served:
+        found = load.level(served.url, 10, 1.0, None, served.pids, timeout=120)
+    assert found["errors"] == [] and found["ok"] >= 10

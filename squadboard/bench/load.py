@@ -18,6 +18,7 @@ import asyncio
 import os
 import random
 import statistics
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -133,6 +134,7 @@ async def session(
     timeout: float,
     views: list[View],
     until: float | None = None,
+    stop: threading.Event | None = None,
 ) -> None:
     """One browser tab: each page in turn, then (optionally) its first select box changed;
     with `until` (a perf_counter time), round the pages again until then."""
@@ -154,6 +156,8 @@ async def session(
         for i in range(n_pages):
             page = pages[i % len(pages)]
             if until is not None and time.perf_counter() >= until:
+                return
+            if stop is not None and stop.is_set():
                 return
             widgets: list[WidgetState] = []
             drawn = _Page()
@@ -266,9 +270,11 @@ def level(
     *,
     seed: int = 1,
     timeout: float = 60.0,
+    stop: threading.Event | None = None,
 ) -> dict:
     """`concurrency` tabs, each viewing pages back to back (open, then a widget change) for
-    `duration_s`: views per second, time to ready, the servers' CPU seconds per view."""
+    `duration_s` or until `stop` is set: views per second, time to ready, the servers' CPU
+    seconds per view."""
     host = urlsplit(url).hostname
     if host not in LOOPBACK:
         raise ValueError(f"the load driver runs against this machine only, not {host!r}")
@@ -367,6 +373,7 @@ def summary(views: list[View], wall_s: float) -> dict:
         p: stats([v for v in views if v.page == p]) for p in sorted({v.page for v in views})
     }
     out["errors"] = sorted({v.error for v in views if v.error})[:10]
+    out["titles"] = {v.page: v.title for v in views if v.title and v.action == "open"}
     return out
 
 

@@ -111,6 +111,9 @@ def serve(
                         "true",
                         "--browser.gatherUsageStats",
                         "false",
+                        # a served app never reloads its modules when a file changes under it
+                        "--server.fileWatcherType",
+                        "none",
                     ],
                     cwd=db.ROOT,
                     env=environment,
