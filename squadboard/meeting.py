@@ -518,22 +518,40 @@ def needs_help(health: pl.DataFrame, plan: Plan) -> pl.DataFrame:
     top quarter by amount) but unchanged for plan.stale_days or more."""
     if health.is_empty():
         return health.with_columns(pl.lit("").alias("reasons"))
-    reasons = []
-    for r in health.iter_rows(named=True):
-        found = []
-        if r["days_overdue"] is not None and r["days_overdue"] > 0:
-            found.append(f"overdue {r['days_overdue']} days")
-        if r["pushes"] >= 2:
-            found.append(f"pushed out {r['pushes']} times")
-        median = r["stage_median_days"]
-        if median and r["days_in_stage"] > plan.stall_factor * median:
-            found.append(
-                f"stalled: {r['days_in_stage']} days in {r['stage']} "
-                f"(the org's median is {median:g})"
-            )
-        large = r["large_from"] is not None and r["amount"] is not None
-        if large and r["amount"] >= r["large_from"] and r["days_unchanged"] >= plan.stale_days:
-            found.append(f"large and unchanged for {r['days_unchanged']} days")
-        reasons.append("; ".join(found))
-    out = health.with_columns(pl.Series("reasons", reasons, dtype=pl.String))
+    # Column-wise (every squad's open deals are hundreds of thousands of rows at the large
+    # scale); the medians' words as Python's {:g} writes them, for the few distinct medians.
+    median = pl.col("stage_median_days")
+    medians = health["stage_median_days"].drop_nulls().unique().to_list()
+    median_words = median.replace_strict(
+        medians, [f"{m:g}" for m in medians], default=None, return_dtype=pl.String
+    )
+    large = pl.col("large_from").is_not_null() & pl.col("amount").is_not_null()
+    reasons = pl.concat_str(
+        [
+            pl.when(pl.col("days_overdue") > 0).then(
+                pl.format("overdue {} days", pl.col("days_overdue"))
+            ),
+            pl.when(pl.col("pushes") >= 2).then(pl.format("pushed out {} times", pl.col("pushes"))),
+            pl.when(
+                median.is_not_null()
+                & (median != 0)
+                & (pl.col("days_in_stage") > plan.stall_factor * median)
+            ).then(
+                pl.format(
+                    "stalled: {} days in {} (the org's median is {})",
+                    pl.col("days_in_stage"),
+                    pl.col("stage"),
+                    median_words,
+                )
+            ),
+            pl.when(
+                large
+                & (pl.col("amount") >= pl.col("large_from"))
+                & (pl.col("days_unchanged") >= plan.stale_days)
+            ).then(pl.format("large and unchanged for {} days", pl.col("days_unchanged"))),
+        ],
+        separator="; ",
+        ignore_nulls=True,
+    )
+    out = health.with_columns(reasons.fill_null("").cast(pl.String).alias("reasons"))
     return out.filter(pl.col("reasons") != "")
