@@ -52,9 +52,25 @@ def text(value) -> str:
     return DASH if value is None or value == "" else str(value)
 
 
+def _each(fmt, values: list) -> list[str]:
+    """fmt of every value, worked out once per distinct value (50,000 deals share a few
+    hundred close dates); the formatters are pure."""
+    done: dict = {}
+    out = []
+    for v in values:
+        try:
+            words = done[v]
+        except KeyError:
+            words = done[v] = fmt(v)
+        except TypeError:  # not hashable
+            words = fmt(v)
+        out.append(words)
+    return out
+
+
 def _words(frame: pl.DataFrame, columns: dict[str, tuple[str, object]]) -> pl.DataFrame:
     """column -> (header in words, formatter): a frame of strings, in that order."""
-    out = {header: [fmt(v) for v in frame[col].to_list()] for col, (header, fmt) in columns.items()}
+    out = {header: _each(fmt, frame[col].to_list()) for col, (header, fmt) in columns.items()}
     return pl.DataFrame(out, schema={h: pl.String for h, _ in columns.values()})
 
 
