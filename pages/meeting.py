@@ -247,13 +247,14 @@ def actions_section(m: Meeting) -> None:
             except ContributionError as exc:
                 st.error(ui.plain(exc))
     people = roster.filter(pl.col("active"))
+    # rep_id -> name once: the picker names 16,000 reps at the large scale
+    names = dict(zip(people["rep_id"].to_list(), people["rep"].to_list(), strict=True))
     with st.form("meeting_item", clear_on_submit=True):
         kind = st.radio("Record", meeting_actions.KINDS, horizontal=True,
                         format_func=str.capitalize)  # fmt: skip
         text = st.text_input("What was decided, or what is to be done", max_chars=500)
-        owner = st.selectbox("Owner (actions)", [None, *people["rep_id"].to_list()],
-                             format_func=lambda r: "–" if r is None else
-                             people.filter(pl.col("rep_id") == r)["rep"][0])  # fmt: skip
+        owner = st.selectbox("Owner (actions)", [None, *names],
+                             format_func=lambda r: "–" if r is None else names[r])  # fmt: skip
         due = st.date_input("Due (actions)", ui.today() + timedelta(days=7), format="YYYY-MM-DD")
         if st.form_submit_button("Record", icon=":material/add:"):
             try:
