@@ -144,6 +144,9 @@ def wins_section(m: Meeting) -> None:
 # 4. Deals that need help ----------------------------------------------------------------------
 
 
+SCREEN_ROWS = 500  # deals that need help listed on screen
+
+
 def _needing_help(m: Meeting) -> pl.DataFrame:
     health = ui.run("meeting_deal_health", week_start=m.week, squad_id=m.squad_id)
     return meeting.needs_help(health, plan)
@@ -155,8 +158,14 @@ def help_section(m: Meeting) -> None:
         f"times, stalled (over {plan.stall_factor:g} × the org's median days in the stage) or "
         f"large and unchanged for {plan.stale_days} days or more."
     )
-    deals = _needing_help(m)
+    everything = _needing_help(m)
+    # Largest first; a whole organisation's week can be tens of thousands of deals, which no
+    # one reads on a screen (and which cost seconds to send): the meeting pack has them all.
+    deals = everything.head(SCREEN_ROWS)
     _show_table(m, meeting_report.needing_help(deals), "No deal needs help.")
+    if everything.height > deals.height and not m.presenting:
+        st.caption(f"The {deals.height:,} largest of {everything.height:,} deals that need "
+                   "help; download the meeting pack for all of them.")  # fmt: skip
     if m.may_write and not m.presenting and deals.height:
         # One click opens a Mastermind on the deal with the meeting's reasons filled in (the
         # Masterminds page checks again who may open one).
