@@ -144,6 +144,9 @@ def wins_section(m: Meeting) -> None:
 # 4. Deals that need help ----------------------------------------------------------------------
 
 
+SCREEN_ROWS = 500  # deals that need help listed on screen
+
+
 def _needing_help(m: Meeting) -> pl.DataFrame:
     health = ui.run("meeting_deal_health", week_start=m.week, squad_id=m.squad_id)
     return meeting.needs_help(health, plan)
@@ -155,8 +158,14 @@ def help_section(m: Meeting) -> None:
         f"times, stalled (over {plan.stall_factor:g} × the org's median days in the stage) or "
         f"large and unchanged for {plan.stale_days} days or more."
     )
-    deals = _needing_help(m)
+    everything = _needing_help(m)
+    # Largest first; a whole organisation's week can be tens of thousands of deals, which no
+    # one reads on a screen (and which cost seconds to send): the meeting pack has them all.
+    deals = everything.head(SCREEN_ROWS)
     _show_table(m, meeting_report.needing_help(deals), "No deal needs help.")
+    if everything.height > deals.height and not m.presenting:
+        st.caption(f"The {deals.height:,} largest of {everything.height:,} deals that need "
+                   "help; download the meeting pack for all of them.")  # fmt: skip
     if m.may_write and not m.presenting and deals.height:
         # One click opens a Mastermind on the deal with the meeting's reasons filled in (the
         # Masterminds page checks again who may open one).
@@ -247,13 +256,14 @@ def actions_section(m: Meeting) -> None:
             except ContributionError as exc:
                 st.error(ui.plain(exc))
     people = roster.filter(pl.col("active"))
+    # rep_id -> name once: the picker names 16,000 reps at the large scale
+    names = dict(zip(people["rep_id"].to_list(), people["rep"].to_list(), strict=True))
     with st.form("meeting_item", clear_on_submit=True):
         kind = st.radio("Record", meeting_actions.KINDS, horizontal=True,
                         format_func=str.capitalize)  # fmt: skip
         text = st.text_input("What was decided, or what is to be done", max_chars=500)
-        owner = st.selectbox("Owner (actions)", [None, *people["rep_id"].to_list()],
-                             format_func=lambda r: "–" if r is None else
-                             people.filter(pl.col("rep_id") == r)["rep"][0])  # fmt: skip
+        owner = st.selectbox("Owner (actions)", [None, *names],
+                             format_func=lambda r: "–" if r is None else names[r])  # fmt: skip
         due = st.date_input("Due (actions)", ui.today() + timedelta(days=7), format="YYYY-MM-DD")
         if st.form_submit_button("Record", icon=":material/add:"):
             try:

@@ -12,12 +12,41 @@ open_deals as (
     where d.status = 'open'
 ),
 
--- How long a stage lasted, over every stage left in a frozen week up to this one (org-wide).
-stage_medians as (
-    select ended_stage as stage, median(ended_stage_days)::double as stage_median_days
+-- How long a stage lasted, over every stage left in a frozen week up to this one (org-wide):
+-- the median of millions of rows read off a count per stage and number of days (the middle
+-- one, or the mean of the two middle ones), without sorting them.
+stage_days as (
+    select ended_stage as stage, ended_stage_days as days, count(*) as n
     from meeting_week_deals
     where week_start <= $week_start and ended_stage_days is not null
-    group by ended_stage
+    group by ended_stage, ended_stage_days
+),
+
+stage_ranked as (
+    select
+        stage,
+        days,
+        n,
+        sum(n) over (partition by stage order by days rows unbounded preceding) - n as below,
+        sum(n) over (partition by stage) as total
+    from stage_days
+),
+
+stage_medians as (
+    select
+        stage,
+        ((
+            min(days) filter (where below + n > (total - 1) // 2)
+            + min(days) filter (where below + n > total // 2)
+        ) / 2.0)::double as stage_median_days
+    from stage_ranked
+    group by stage
+),
+
+-- The squad's deals (every squad's) before they are joined to names.
+scoped as (
+    select * from open_deals
+    where ($squad_id is null and squad_id is not null) or squad_id = $squad_id
 ),
 
 -- A large deal: in the top quarter of the org's open deals by amount at the week's end.
@@ -42,13 +71,12 @@ final as (
         m.stage_median_days,
         date_diff('day', o.last_change, w.week_end) as days_unchanged,
         large.large_from
-    from open_deals as o
+    from scoped as o
     cross join week as w
     cross join large
     left join stage_medians as m on m.stage = o.stage
     left join reps as r on r.rep_id = o.owner_id
     left join squads as sq on sq.squad_id = o.squad_id
-    where ($squad_id is null and o.squad_id is not null) or o.squad_id = $squad_id
 )
 
 select * from final

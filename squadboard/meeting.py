@@ -138,73 +138,182 @@ def read_link(
 
 # Freezing ----------------------------------------------------------------------------------
 
-_FROM_SNAPSHOT = """
+# Many weeks at once, set-based: the snapshots, the deals and the memberships are read once
+# per run of weeks, not once per week (52 weeks at 5,000,000 deals took minutes one by one).
+# $mondays / $sources: the weeks to freeze (consecutive Mondays) and the snapshot day each one's
+# end is from. Each week's rows are those the week-by-week rule gives against the week before's
+# frozen end: a deal's name is read when it is first seen in a run of weeks open, its stage_since
+# / last_change is the first week of the run with the same stage / the same stage, amount, close
+# date and owner, its pushes count every later close date since it was last not open; a deal
+# open at the week before's end and not at this one's is won, lost or removed.
+_FREEZE_WEEKS = """
 insert into meeting_week_deals
-with snap as (
-    select * from pipeline_snapshots where snapshot_date = $source
+with weeks as (
+    select
+        unnest(range(1, len($mondays) + 1)) as i,
+        unnest($mondays)::date as monday,
+        unnest($sources)::date as source
 ),
 
-before as (
-    select * from meeting_week_deals where week_start = $monday - 7 and status = 'open'
+-- the week before the first: its frozen open deals (none when it is not frozen)
+base as (
+    select * from meeting_week_deals
+    where week_start = $first - 7 and status = 'open'
 ),
 
--- Names are looked up for deals seen for the first time only, outcomes for deals that left:
--- a week of 500,000 open deals does not join all 5,000,000 deals.
+snaps as (
+    select w.i, w.monday, w.source, s.*
+    from pipeline_snapshots as s
+    inner join weeks as w on w.source = s.snapshot_date
+),
+
+owners as (
+    select distinct s.i, s.monday, s.owner_id from snaps as s
+),
+
+squad_of as (
+    select o.i, o.owner_id, m.squad_id
+    from owners as o
+    inner join squad_membership_days as m
+        on m.rep_id = o.owner_id and o.monday + 6 >= m.valid_from and o.monday + 6 < m.valid_to
+),
+
+states as (
+    select
+        0 as i, deal_id, owner_id, squad_id, stage, amount, probability, close_date,
+        deal, account, stage_since, pushes, last_change
+    from base
+    union all
+    select
+        s.i, s.deal_id, s.owner_id, q.squad_id, s.stage, s.amount, s.probability, s.close_date,
+        null, null, null, null, null
+    from snaps as s
+    left join squad_of as q on q.i = s.i and q.owner_id = s.owner_id
+),
+
+-- Three passes over each deal's weeks in order: the week before's state; what carries
+-- forward (a value set where a run starts, read back as the last one set); the pushes.
+linked as (
+    select
+        s.*,
+        coalesce(lag(s.i) over d = s.i - 1, false) as has_prev,
+        lag(s.stage) over d as prev_stage,
+        lag(s.amount) over d as prev_amount,
+        lag(s.close_date) over d as prev_close,
+        lag(s.owner_id) over d as prev_owner,
+        lead(s.i) over d as next_i
+    from states as s
+    window d as (partition by s.deal_id order by s.i)
+),
+
+flagged as (
+    select
+        l.*,
+        l.i = 0 or not l.has_prev as run_start,
+        l.i = 0 or not l.has_prev or l.prev_stage is distinct from l.stage as stage_start,
+        l.i = 0 or not l.has_prev
+            or l.prev_stage is distinct from l.stage
+            or l.prev_amount is distinct from l.amount
+            or l.prev_close is distinct from l.close_date
+            or l.prev_owner is distinct from l.owner_id as change_start,
+        (l.i > 0 and l.has_prev and coalesce(l.close_date > l.prev_close, false))::integer
+            as pushed,
+        w.source
+    from linked as l
+    left join weeks as w on w.i = l.i
+),
+
+-- names of deals first seen open in the run, read once
 fresh as (
     select deal_id, name, account from deals
-    where deal_id in (select deal_id from snap anti join before using (deal_id))
+    where deal_id in (select deal_id from flagged where run_start and i > 0)
 ),
 
-gone_ids as (
-    select deal_id from before anti join snap using (deal_id)
+carried as (
+    select
+        f.i, f.deal_id, f.owner_id, f.squad_id, f.stage, f.amount, f.probability, f.close_date,
+        f.has_prev, f.prev_stage, f.next_i, f.run_start, f.source,
+        f.pushes as base_pushes,
+        last_value(
+            case
+                when f.run_start and f.i = 0 then {'deal': f.deal, 'account': f.account}
+                when f.run_start then {'deal': n.name, 'account': n.account}
+            end ignore nulls
+        ) over upto as names,
+        last_value(
+            case when f.stage_start then coalesce(f.stage_since, f.source) end ignore nulls
+        ) over upto as stage_since,
+        last_value(
+            case when f.stage_start then coalesce(f.stage_since, f.source) end ignore nulls
+        ) over (d rows between unbounded preceding and 1 preceding) as prev_stage_since,
+        last_value(
+            case when f.change_start then coalesce(f.last_change, f.source) end ignore nulls
+        ) over upto as last_change,
+        sum(f.pushed) over upto as pushed_so_far
+    from flagged as f
+    left join fresh as n on n.deal_id = f.deal_id and f.run_start and f.i > 0
+    window
+        d as (partition by f.deal_id order by f.i),
+        upto as (d rows unbounded preceding)
 ),
 
-outcome as (
-    select deal_id, status, stage, amount, close_date, name, account from deals
-    where deal_id in (select deal_id from gone_ids)
+chained as (
+    select
+        c.* exclude (names),
+        c.names.deal as deal,
+        c.names.account as account,
+        (
+            last_value(
+                case when c.run_start then coalesce(c.base_pushes, 0) - c.pushed_so_far end
+                    ignore nulls
+            ) over (partition by c.deal_id order by c.i rows unbounded preceding)
+            + c.pushed_so_far
+        )::integer as pushes
+    from carried as c
 ),
 
 opened as (
     select
-        $monday as week_start,
-        s.deal_id,
+        w.monday as week_start,
+        c.deal_id,
         'open' as status,
-        s.owner_id,
-        m.squad_id,
-        s.stage,
-        s.amount,
-        s.probability,
-        s.close_date,
-        coalesce(b.deal, f.name) as deal,
-        coalesce(b.account, f.account) as account,
+        c.owner_id,
+        c.squad_id,
+        c.stage,
+        c.amount,
+        c.probability,
+        c.close_date,
+        c.deal,
+        c.account,
+        c.stage_since,
+        c.pushes,
+        c.last_change,
+        case when c.has_prev and c.prev_stage is distinct from c.stage then c.prev_stage end
+            as ended_stage,
         case
-            when b.deal_id is not null and b.stage is not distinct from s.stage then b.stage_since
-            else $source
-        end as stage_since,
-        coalesce(b.pushes, 0) + coalesce(s.close_date > b.close_date, false)::integer as pushes,
-        case
-            when b.deal_id is not null
-                and b.stage is not distinct from s.stage
-                and b.amount is not distinct from s.amount
-                and b.close_date is not distinct from s.close_date
-                and b.owner_id is not distinct from s.owner_id then b.last_change
-            else $source
-        end as last_change,
-        case when b.stage is distinct from s.stage then b.stage end as ended_stage,
-        case
-            when b.deal_id is not null and b.stage is distinct from s.stage
-                then date_diff('day', b.stage_since, $source)
+            when c.has_prev and c.prev_stage is distinct from c.stage
+                then date_diff('day', c.prev_stage_since, w.source)
         end as ended_stage_days
-    from snap as s
-    left join before as b on b.deal_id = s.deal_id
-    left join fresh as f on f.deal_id = s.deal_id
-    left join squad_membership_days as m
-        on m.rep_id = s.owner_id and $sunday >= m.valid_from and $sunday < m.valid_to
+    from chained as c
+    inner join weeks as w on w.i = c.i
+),
+
+-- open at a week's end and not at the next one's: gone that next week
+left_open as (
+    select c.* exclude (source), w.monday, w.source
+    from chained as c
+    inner join weeks as w on w.i = c.i + 1
+    where c.next_i is null or c.next_i > c.i + 1
+),
+
+outcome as (
+    select deal_id, status, stage, amount, close_date, name, account from deals
+    where deal_id in (select deal_id from left_open)
 ),
 
 gone as (
     select
-        $monday as week_start,
+        b.monday as week_start,
         b.deal_id,
         case when d.status in ('won', 'lost') then d.status else 'removed' end as status,
         b.owner_id,
@@ -217,19 +326,20 @@ gone as (
         coalesce(b.account, d.account),
         b.stage_since,
         b.pushes,
-        $source as last_change,
+        b.source as last_change,
         b.stage as ended_stage,
-        date_diff('day', b.stage_since, $source) as ended_stage_days
-    from before as b
-    inner join gone_ids as g on g.deal_id = b.deal_id
+        date_diff('day', b.stage_since, b.source) as ended_stage_days
+    from left_open as b
     left join outcome as d on d.deal_id = b.deal_id
 )
 
 select * from opened
 union all
 select * from gone
-order by deal_id
+order by week_start, deal_id
 """
+# Weeks frozen by one statement: a bound on the rows it holds in memory at once.
+FREEZE_CHUNK = 13
 
 _STANDINGS = """
 insert into meeting_week_squads
@@ -309,14 +419,24 @@ def freeze(
             [weeks[-1] + timedelta(days=6)],
         ).fetchall()
     )
+    # The last snapshot in each week; none in it: the latest before it (carried forward).
+    # A week with no snapshot up to its end is not frozen (nothing imported up to it yet).
+    ends = {}
     for monday in weeks:
+        as_of = max((d for d in days if d <= monday + timedelta(days=6)), default=None)
+        if as_of is not None:
+            ends[monday] = as_of
+    frozen = list(ends)
+    for at in range(0, len(frozen), FREEZE_CHUNK):
+        chunk = frozen[at : at + FREEZE_CHUNK]
+        cur.execute(
+            _FREEZE_WEEKS,
+            {"first": chunk[0], "mondays": chunk, "sources": [ends[m] for m in chunk]},
+        )
+    for monday in frozen:
         sunday = monday + timedelta(days=6)
-        # The last snapshot in the week; none in it: the latest before it (carried forward).
-        as_of = max((d for d in days if d <= sunday), default=None)
-        if as_of is None:
-            continue  # nothing imported up to this week yet
+        as_of = ends[monday]
         source = as_of if as_of >= monday else None
-        cur.execute(_FROM_SNAPSHOT, {"monday": monday, "sunday": sunday, "source": as_of})
         quarter = quarter_of_week(monday, fy)
         cur.execute(
             _STANDINGS,
@@ -398,22 +518,40 @@ def needs_help(health: pl.DataFrame, plan: Plan) -> pl.DataFrame:
     top quarter by amount) but unchanged for plan.stale_days or more."""
     if health.is_empty():
         return health.with_columns(pl.lit("").alias("reasons"))
-    reasons = []
-    for r in health.iter_rows(named=True):
-        found = []
-        if r["days_overdue"] is not None and r["days_overdue"] > 0:
-            found.append(f"overdue {r['days_overdue']} days")
-        if r["pushes"] >= 2:
-            found.append(f"pushed out {r['pushes']} times")
-        median = r["stage_median_days"]
-        if median and r["days_in_stage"] > plan.stall_factor * median:
-            found.append(
-                f"stalled: {r['days_in_stage']} days in {r['stage']} "
-                f"(the org's median is {median:g})"
-            )
-        large = r["large_from"] is not None and r["amount"] is not None
-        if large and r["amount"] >= r["large_from"] and r["days_unchanged"] >= plan.stale_days:
-            found.append(f"large and unchanged for {r['days_unchanged']} days")
-        reasons.append("; ".join(found))
-    out = health.with_columns(pl.Series("reasons", reasons, dtype=pl.String))
+    # Column-wise (every squad's open deals are hundreds of thousands of rows at the large
+    # scale); the medians' words as Python's {:g} writes them, for the few distinct medians.
+    median = pl.col("stage_median_days")
+    medians = health["stage_median_days"].drop_nulls().unique().to_list()
+    median_words = median.replace_strict(
+        medians, [f"{m:g}" for m in medians], default=None, return_dtype=pl.String
+    )
+    large = pl.col("large_from").is_not_null() & pl.col("amount").is_not_null()
+    reasons = pl.concat_str(
+        [
+            pl.when(pl.col("days_overdue") > 0).then(
+                pl.format("overdue {} days", pl.col("days_overdue"))
+            ),
+            pl.when(pl.col("pushes") >= 2).then(pl.format("pushed out {} times", pl.col("pushes"))),
+            pl.when(
+                median.is_not_null()
+                & (median != 0)
+                & (pl.col("days_in_stage") > plan.stall_factor * median)
+            ).then(
+                pl.format(
+                    "stalled: {} days in {} (the org's median is {})",
+                    pl.col("days_in_stage"),
+                    pl.col("stage"),
+                    median_words,
+                )
+            ),
+            pl.when(
+                large
+                & (pl.col("amount") >= pl.col("large_from"))
+                & (pl.col("days_unchanged") >= plan.stale_days)
+            ).then(pl.format("large and unchanged for {} days", pl.col("days_unchanged"))),
+        ],
+        separator="; ",
+        ignore_nulls=True,
+    )
+    out = health.with_columns(reasons.fill_null("").cast(pl.String).alias("reasons"))
     return out.filter(pl.col("reasons") != "")

@@ -52,9 +52,25 @@ def text(value) -> str:
     return DASH if value is None or value == "" else str(value)
 
 
+def _each(fmt, values: list) -> list[str]:
+    """fmt of every value, worked out once per distinct value (50,000 deals share a few
+    hundred close dates); the formatters are pure. Not for floats (_words): 0.0 and -0.0 are one
+    key but not always the same words."""
+    try:
+        words = {v: fmt(v) for v in set(values)}
+    except TypeError:  # a value that is not hashable
+        return [fmt(v) for v in values]
+    return [words[v] for v in values]
+
+
 def _words(frame: pl.DataFrame, columns: dict[str, tuple[str, object]]) -> pl.DataFrame:
     """column -> (header in words, formatter): a frame of strings, in that order."""
-    out = {header: [fmt(v) for v in frame[col].to_list()] for col, (header, fmt) in columns.items()}
+    out = {
+        header: [fmt(v) for v in frame[col].to_list()]
+        if frame.schema[col].is_float()
+        else _each(fmt, frame[col].to_list())
+        for col, (header, fmt) in columns.items()
+    }
     return pl.DataFrame(out, schema={h: pl.String for h, _ in columns.values()})
 
 

@@ -206,7 +206,11 @@ def test_the_whole_bench_runs_and_agrees_with_pandas(tmp_path, capsys):
         "pages/mentor.py (as a rep)",  # Find a mentor, timed again as the rep it is for
         "pages/mentoring.py (as a rep)",
         "pages/masterminds.py (as a rep)",  # Masterminds (issue #15), as a rep too
+        "pages/meeting.py (as a rep)",  # the weekly meeting, read-only for the rep's squad
+        "pages/meeting.py?section=2",  # its bridge and deals that need help, every squad
+        "pages/meeting.py?section=4",
     ]
+    assert all("problems" not in p for p in report["pages"] if "meeting" in p["page"])
     assert all("problems" not in p for p in report["pages"] if "mentor" in p["page"])
     for view, found in report["views"].items():
         if isinstance(found, dict):

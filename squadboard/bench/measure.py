@@ -184,10 +184,16 @@ def _run_page(page: str, viewer_id: str, query: dict[str, str]):
 
 
 def pages(
-    path: Path, anchor: date, viewer_id: str, repeat: int, only: tuple[str, ...] = ()
+    path: Path,
+    anchor: date,
+    viewer_id: str,
+    repeat: int,
+    only: tuple[str, ...] = (),
+    query: dict[str, str] | None = None,
 ) -> list[dict]:
     """Each page's full server-side run (identifying the viewer, queries, charts, downloads)
-    through AppTest, as a new browser session would get it."""
+    through AppTest, as a new browser session would get it (opening the link's `query`, e.g.
+    one section of the weekly meeting)."""
     import streamlit as st
     import streamlit.runtime.caching.cache_data_api  # noqa: F401  (loggers silenced below)
     import streamlit.runtime.caching.cache_resource_api  # noqa: F401
@@ -214,10 +220,10 @@ def pages(
             row.update(cold_s=None, warm_s=None, problems=["app.py lists it; the file is missing"])
             rows.append(row)
             continue
-        cold, problems = _run_page(page, viewer_id, {})
+        cold, problems = _run_page(page, viewer_id, query or {})
         runs = []
         for _ in range(repeat):
-            took, more = _run_page(page, viewer_id, {})
+            took, more = _run_page(page, viewer_id, query or {})
             runs.append(took)
             problems += more
         row.update(cold_s=cold, warm_s=median(runs))

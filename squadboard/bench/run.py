@@ -111,6 +111,15 @@ def run(
         mentor_pages = ("pages/mentor.py", "pages/mentoring.py", "pages/masterminds.py")
         for row in measure.pages(path, anchor, str(ctx["seeker_id"]), repeat, mentor_pages):
             report["pages"].append(row | {"page": f"{row['page']} (as a rep)"})
+        # The weekly meeting (issue #14): as a rep opens it (read-only, their squad), and its
+        # two heaviest sections for every squad: the bridge and the deals that need help.
+        meeting_page = ("pages/meeting.py",)
+        for row in measure.pages(path, anchor, str(ctx["seeker_id"]), repeat, meeting_page):
+            report["pages"].append(row | {"page": f"{row['page']} (as a rep)"})
+        for section in ("2", "4"):
+            for row in measure.pages(path, anchor, str(ctx["viewer_id"]), repeat, meeting_page,
+                                     {"section": section}):  # fmt: skip
+                report["pages"].append(row | {"page": f"{row['page']}?section={section}"})
         echo("computing the views with pandas over the CSV files …")
         report["views"] = _views(path, work, ctx, views, report["queries"], repeat)
         echo("importing the deals file through the real importer …")
