@@ -7,8 +7,9 @@ that week, squad and section; presentation mode is the wall screen."""
 
 import contextlib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import partial
 
 import duckdb
 import polars as pl
@@ -147,9 +148,23 @@ def wins_section(m: Meeting) -> None:
 SCREEN_ROWS = 500  # deals that need help listed on screen
 
 
-def _needing_help(m: Meeting) -> pl.DataFrame:
-    health = ui.run("meeting_deal_health", week_start=m.week, squad_id=m.squad_id)
-    return meeting.needs_help(health, plan)
+def _largest_needing_help(health: pl.DataFrame, stall_factor: float, stale_days: int):
+    """The SCREEN_ROWS largest deals that need help, and how many need it."""
+    rules = replace(plan, stall_factor=stall_factor, stale_days=stale_days)
+    everything = meeting.needs_help(health, rules)
+    return everything.head(SCREEN_ROWS), everything.height
+
+
+def _needing_help(m: Meeting) -> tuple[pl.DataFrame, int]:
+    # Every squad's week is 458,000 open deals at the large scale: reduced once per data
+    # version to what the screen shows, so a warm run does not read them all back.
+    return ui.derived(
+        "meeting_deal_health",
+        partial(_largest_needing_help, stall_factor=plan.stall_factor, stale_days=plan.stale_days),
+        key=(plan.stall_factor, plan.stale_days),
+        week_start=m.week,
+        squad_id=m.squad_id,
+    )
 
 
 def help_section(m: Meeting) -> None:
@@ -158,14 +173,13 @@ def help_section(m: Meeting) -> None:
         f"times, stalled (over {plan.stall_factor:g} × the org's median days in the stage) or "
         f"large and unchanged for {plan.stale_days} days or more."
     )
-    everything = _needing_help(m)
     # Largest first; a whole organisation's week can be tens of thousands of deals, which no
     # one reads on a screen (and which cost seconds to send): the meeting pack has them all.
-    deals = everything.head(SCREEN_ROWS)
+    deals, total = _needing_help(m)
     _show_table(m, meeting_report.needing_help(deals), "No deal needs help.")
-    if everything.height > deals.height and not m.presenting:
-        st.caption(f"The {deals.height:,} largest of {everything.height:,} deals that need "
-                   "help; download the meeting pack for all of them.")  # fmt: skip
+    if total > deals.height and not m.presenting:
+        st.caption(f"The {deals.height:,} largest of {total:,} deals that need help; download "
+                   "the meeting pack for all of them.")  # fmt: skip
     if m.may_write and not m.presenting and deals.height:
         # One click opens a Mastermind on the deal with the meeting's reasons filled in (the
         # Masterminds page checks again who may open one).

@@ -102,6 +102,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--today", type=_iso_date, help="the day the organisation is built around (default today)"
     )
     p.add_argument("--work-dir", type=Path, help="where to build (default: a new folder in /tmp)")
+    p.add_argument(
+        "--reuse",
+        action="store_true",
+        help="time the organisation a --keep run left in --work-dir (before its imports ran)",
+    )
     p.add_argument("--keep", action="store_true", help="keep the database and CSV files")
     return parser
 
@@ -237,14 +242,22 @@ def cmd_bench(args) -> int:
     if args.repeat < 1:
         print("error: --repeat must be at least 1", file=sys.stderr)
         return EXIT_BAD_INPUT
-    report = run.run(
-        args.scale,
-        args.out,
-        anchor=args.today,
-        repeat=args.repeat,
-        work_dir=args.work_dir,
-        keep=args.keep,
-    )
+    if args.reuse and args.work_dir is None:
+        print("error: --reuse needs the --work-dir a --keep run left", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        report = run.run(
+            args.scale,
+            args.out,
+            anchor=args.today,
+            repeat=args.repeat,
+            work_dir=args.work_dir,
+            keep=args.keep or args.reuse,
+            reuse=args.reuse,
+        )
+    except ValueError as refused:
+        print(f"error: {refused}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     missed = [v for v in report["verdicts"] if not v["ok"]]
     if args.scale != "large" and missed:
         print("(the budgets are set for the large scale; shown here for information)")

@@ -106,6 +106,26 @@ def run(name: str, **params: object) -> pl.DataFrame:
     return _run_cached(path, version, name, sql, tuple(sorted(params.items())))
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _derived_cached(
+    path: str, version: int, name: str, sql: str, params: tuple, how: str, key: tuple, _fn
+) -> object:
+    return _fn(db.run(_root(path), name, **dict(params)))
+
+
+def derived(name: str, fn, key: tuple = (), **params: object) -> object:
+    """fn(the named query's answer), computed once per data version and shared by every
+    session like `run`'s answers, without keeping the query's own rows in the cache (a page
+    that reduces 458,000 rows to what it shows reads only that back). `fn` must be pure; `key`
+    names whatever else it depends on (plan settings)."""
+    path = str(db.default_db_path())
+    version = db.data_version(_database(path))
+    base = getattr(fn, "func", fn)  # a functools.partial names its function
+    how = f"{base.__module__}.{base.__qualname__}"
+    sql = db.get_query(name).sql
+    return _derived_cached(path, version, name, sql, tuple(sorted(params.items())), how, key, fn)
+
+
 def today() -> date:
     """Today, or SQUADBOARD_TODAY (YYYY-MM-DD) to pin the clock for demos and tests."""
     pinned = os.environ.get("SQUADBOARD_TODAY")

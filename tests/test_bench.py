@@ -264,3 +264,28 @@ def test_the_order_lines_file_is_one_deal_per_order(tiny_db, tmp_path):
 def test_a_bad_repeat_is_refused(capsys):
     assert main(["bench", "--scale", "tiny", "--repeat", "0"]) == 2
     assert "--repeat" in capsys.readouterr().err
+
+
+def test_reuse_needs_the_kept_folder_and_refuses_an_organisation_with_imports(
+    tiny_db, tmp_path, capsys
+):
+    import shutil
+
+    assert main(["bench", "--scale", "tiny", "--reuse"]) == 2
+    assert "--work-dir" in capsys.readouterr().err
+    work = tmp_path / "kept"
+    work.mkdir()
+    assert main(["bench", "--scale", "tiny", "--reuse", "--work-dir", str(work)]) == 2
+    assert "build afresh" in capsys.readouterr().err  # nothing kept there
+    shutil.copy(tiny_db, work / "bench.duckdb")
+    for name in ("import_deals.csv", "order_lines.csv"):
+        (work / name).write_text("x\n")
+    (work / "csv").mkdir()
+    con = db.connect(work / "bench.duckdb")
+    con.execute(
+        "insert into import_log (import_id, imported_at, actor, files, format, rows_read, "
+        "rows_written) values (1, now()::timestamp, 'bench', 'a.csv', 'native', 1, 1)"
+    )
+    con.close()
+    assert main(["bench", "--scale", "tiny", "--reuse", "--work-dir", str(work)]) == 2
+    assert "imports run on it" in capsys.readouterr().err

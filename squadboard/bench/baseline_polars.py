@@ -14,8 +14,22 @@ import polars as pl
 FAR = date(9999, 12, 31)
 
 
+# The date columns, read as dates whatever the first rows hold (valid_to is empty for
+# nearly everyone, so inferring from the first rows would make it text).
+DATES = {
+    "deals": ["created_date", "close_date"],
+    "squad_members": ["valid_from", "valid_to"],
+    "quotas": ["period_start", "period_end"],
+    "pipeline_snapshots": ["snapshot_date", "close_date"],
+}
+
+
 def load(csv_dir: Path, table: str) -> pl.DataFrame:
-    return pl.read_csv(csv_dir / f"{table}.csv", try_parse_dates=True, infer_schema_length=10_000)
+    return pl.read_csv(
+        csv_dir / f"{table}.csv",
+        schema_overrides={c: pl.Date for c in DATES.get(table, [])},
+        infer_schema_length=100_000,
+    )
 
 
 def _quota(quotas: pl.DataFrame, kind: str, ps: date, pe: date) -> pl.LazyFrame:

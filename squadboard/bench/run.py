@@ -57,6 +57,25 @@ def _subprocess(args: list[str]) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1]) if done.stdout.strip() else {}
 
 
+def _check_reusable(path: Path, work: Path, scale: str) -> None:
+    """A kept organisation may be timed again only as it was built: no import run on it yet
+    (the bench's imports change it) and every file the bench reads still there."""
+    needed = [path, work / "import_deals.csv", work / "order_lines.csv", work / "csv"]
+    missing = [p.name for p in needed if not p.exists()]
+    if missing:
+        raise ValueError(f"--reuse: {work} has no {', '.join(missing)}; build afresh")
+    con = db.connect(path, read_only=True)
+    try:
+        reps = con.execute("select count(*) from reps").fetchone()[0]
+        imported = con.execute("select count(*) from import_log").fetchone()[0]
+    finally:
+        con.close()
+    if reps != SCALES[scale].reps:
+        raise ValueError(f"--reuse: {path} has {reps:,} reps, not the {scale} scale's")
+    if imported:
+        raise ValueError(f"--reuse: {path} has had imports run on it; build afresh")
+
+
 def _file_bytes(path: Path) -> int:
     wal = path.with_name(path.name + ".wal")
     return path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
@@ -70,6 +89,7 @@ def run(
     repeat: int = 5,
     work_dir: Path | None = None,
     keep: bool = False,
+    reuse: bool = False,
     echo: Callable[[str], None] = print,
 ) -> dict:
     """The whole benchmark at one scale; the report (also written to `out` as JSON) back."""
@@ -94,11 +114,16 @@ def run(
         if view not in views:
             report["notes"].append(f"view {view}: no named query {name!r}; not compared")
     try:
-        echo(f"building the {scale.name} organisation in {path} …")
-        gen = [str(path), str(work), "--scale", scale.name, "--anchor", anchor.isoformat()]
-        if "pipeline_movement" in views:
-            gen.append("--snapshots-csv")
-        report["generate"] = _subprocess(["squadboard.bench.generate", *gen])
+        if reuse:
+            _check_reusable(path, work, scale.name)
+            echo(f"timing the {scale.name} organisation a kept run left in {work} …")
+            report["notes"].append(f"reused the organisation kept in {work}; not built again")
+        else:
+            echo(f"building the {scale.name} organisation in {path} …")
+            gen = [str(path), str(work), "--scale", scale.name, "--anchor", anchor.isoformat()]
+            if "pipeline_movement" in views:
+                gen.append("--snapshots-csv")
+            report["generate"] = _subprocess(["squadboard.bench.generate", *gen])
         report["db_bytes"] = _file_bytes(path)
         ctx = measure.context(path, anchor)
         echo("timing the named queries …")
@@ -122,6 +147,7 @@ def run(
                 report["pages"].append(row | {"page": f"{row['page']}?section={section}"})
         echo("computing the views with pandas over the CSV files …")
         report["views"] = _views(path, work, ctx, views, report["queries"], repeat)
+        report["notes"] += report["views"].pop("notes", [])
         echo("importing the deals file through the real importer …")
         report["bare_load"] = measure.bare_load(work / "import_deals.csv", work)
         report["import"] = measure.import_file(path, work / "import_deals.csv", anchor)
@@ -156,27 +182,35 @@ def _views(path: Path, work: Path, ctx: dict, views: dict, timed: list, repeat: 
         return {}
     period = {k: str(ctx[k]) for k in ("period_start", "period_end", "as_of")}
     base = {}
+    notes: list[str] = []
     for engine in ENGINES:
         answers = work / "answers" / engine
         answers.mkdir(parents=True, exist_ok=True)
-        base[engine] = _subprocess(
-            [
-                "squadboard.bench.baseline",
-                str(work / "csv"),
-                str(answers),
-                "--views",
-                ",".join(views),
-                "--params",
-                json.dumps(period),
-                "--repeat",
-                str(max(1, min(repeat, 3))),
-                "--engine",
-                engine,
-            ]
-        )
+        try:
+            base[engine] = _subprocess(
+                [
+                    "squadboard.bench.baseline",
+                    str(work / "csv"),
+                    str(answers),
+                    "--views",
+                    ",".join(views),
+                    "--params",
+                    json.dumps(period),
+                    "--repeat",
+                    str(max(1, min(repeat, 3))),
+                    "--engine",
+                    engine,
+                ]
+            )
+        except RuntimeError as failed:  # one engine failing loses no other figure
+            lines = str(failed).splitlines()
+            said = next((x for x in reversed(lines) if "Error" in x), lines[-1])
+            notes.append(f"baseline {engine} failed: {said.strip()[:300]}")
     warm = {row["query"]: row for row in timed}
     con = db.connect(path, read_only=True)
-    out = {"pandas_peak_memory_bytes": base["pandas"]["peak_memory_bytes"]}
+    out: dict = {"notes": notes}
+    if "pandas" in base:
+        out["pandas_peak_memory_bytes"] = base["pandas"]["peak_memory_bytes"]
     try:
         for view, (name, fixed, key) in views.items():
             query = db.get_query(name)
@@ -185,7 +219,7 @@ def _views(path: Path, work: Path, ctx: dict, views: dict, timed: list, repeat: 
             ours = db.run(con, name, **params)
             ours_s = warm.get(label, {}).get("warm_s")
             engines = {}
-            for engine in ENGINES:
+            for engine in base:
                 theirs = pl.read_parquet(work / "answers" / engine / f"{view}.parquet")
                 found = base[engine]["views"][view]
                 engines[engine] = {
@@ -194,7 +228,9 @@ def _views(path: Path, work: Path, ctx: dict, views: dict, timed: list, repeat: 
                     "ratio": found["compute_s"] / ours_s if ours_s else None,
                     "agreement": measure.compare(view, ours, theirs, key),
                 }
-            best = min(ENGINES, key=lambda e: engines[e]["compute_s"])
+            if "pandas" not in engines:
+                continue
+            best = min(engines, key=lambda e: engines[e]["compute_s"])
             pandas = engines["pandas"]
             out[view] = {
                 "query": label,
@@ -266,6 +302,9 @@ def verdicts(report: dict) -> list[dict]:
     for q in report.get("queries", []):
         if "error" in q:
             add(f"query {q['query']}", q["error"], "runs", False)
+    for note in report.get("notes", []):
+        if note.startswith("baseline "):
+            add(note, "failed", "runs", False)
     return found + ratio_verdicts(report)
 
 
