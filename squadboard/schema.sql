@@ -559,6 +559,26 @@ create table if not exists skill_stage_facts (
     first_seen date not null
 );
 
+-- The size bands of a window [ps, pe): the quartiles of its won amounts (one sort for the
+-- three) and the four labels, "$1,050–$3,200 (second quarter)": the money, then the quarter's
+-- place. No row when nothing with an amount was won.
+create or replace macro skill_bands(ps, pe) as table
+select
+    q1, q2, q3,
+    'under ' || dollars(q1) || ' (smallest quarter)' as b1,
+    dollars(q1) || '–' || dollars(q2) || ' (second quarter)' as b2,
+    dollars(q2) || '–' || dollars(q3) || ' (third quarter)' as b3,
+    dollars(q3) || ' and over (largest quarter)' as b4
+from (
+    select q[1] as q1, q[2] as q2, q[3] as q3
+    from (
+        select quantile_cont(amount, [0.25, 0.5, 0.75]) as q
+        from skill_facts
+        where close_date >= ps and close_date < pe and won and amount > 0
+    )
+)
+where q1 is not null;
+
 -- Every deal owned by a rep that closed (won or lost) in [ps, pe), once per segment of each
 -- dimension it falls in: overall; product; size_band (the won amounts' quartiles of the
 -- window; deals without an amount are in no band); sector (account_attributes); stage
@@ -572,25 +592,8 @@ with closed as (
     where close_date >= ps and close_date < pe
 ),
 
-quartiles as (
-    select
-        quantile_cont(amount, 0.25) as q1,
-        quantile_cont(amount, 0.5) as q2,
-        quantile_cont(amount, 0.75) as q3
-    from closed
-    where won and amount > 0
-),
-
 bands as (
-    -- the four labels, made once
-    select
-        q1, q2, q3,
-        'under ' || dollars(q1) || ' (smallest quarter)' as b1,
-        dollars(q1) || '–' || dollars(q2) || ' (second quarter)' as b2,
-        dollars(q2) || '–' || dollars(q3) || ' (third quarter)' as b3,
-        dollars(q3) || ' and over (largest quarter)' as b4
-    from quartiles
-    where q1 is not null
+    select * from skill_bands(ps, pe)
 ),
 
 spellings as (
@@ -652,22 +655,8 @@ with closed as not materialized (
     where close_date >= ps and close_date < pe
 ),
 
-quartiles as (
-    -- one sort for the three (the same values as three quantile_cont calls)
-    select quantile_cont(amount, [0.25, 0.5, 0.75]) as q
-    from closed
-    where won and amount > 0
-),
-
 bands as (
-    select
-        q1, q2, q3,
-        'under ' || dollars(q1) || ' (smallest quarter)' as b1,
-        dollars(q1) || '–' || dollars(q2) || ' (second quarter)' as b2,
-        dollars(q2) || '–' || dollars(q3) || ' (third quarter)' as b3,
-        dollars(q3) || ' and over (largest quarter)' as b4
-    from (select q[1] as q1, q[2] as q2, q[3] as q3 from quartiles)
-    where q1 is not null
+    select * from skill_bands(ps, pe)
 ),
 
 spellings as (
