@@ -161,7 +161,6 @@ def _needing_help(m: Meeting) -> tuple[pl.DataFrame, int]:
     return ui.derived(
         "meeting_deal_health",
         partial(_largest_needing_help, stall_factor=plan.stall_factor, stale_days=plan.stale_days),
-        key=(plan.stall_factor, plan.stale_days),
         week_start=m.week,
         squad_id=m.squad_id,
     )

@@ -99,31 +99,33 @@ def run(name: str, **params: object) -> pl.DataFrame:
     Answers are shared by every session until the data changes: they are cached per data
     version, which every write bumps (db.audit), so a cached answer is never stale.
     """
+    return _run_cached(*_answer_key(name, params))
+
+
+def _answer_key(name: str, params: dict) -> tuple[str, int, str, str, tuple]:
+    """What a named query's answer is cached under: the file, the data version, the query
+    and its text (an edited query file is not answered from the cache), the parameters."""
     path = str(db.default_db_path())
     version = db.data_version(_database(path))  # a busy or newer database is said, not raised
-    # The query's text is part of the key: an edited query file is not answered from the cache.
-    sql = db.get_query(name).sql
-    return _run_cached(path, version, name, sql, tuple(sorted(params.items())))
+    return path, version, name, db.get_query(name).sql, tuple(sorted(params.items()))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _derived_cached(
-    path: str, version: int, name: str, sql: str, params: tuple, how: str, key: tuple, _fn
+    path: str, version: int, name: str, sql: str, params: tuple, how: tuple, _fn
 ) -> object:
     return _fn(db.run(_root(path), name, **dict(params)))
 
 
-def derived(name: str, fn, key: tuple = (), **params: object) -> object:
+def derived(name: str, fn, **params: object) -> object:
     """fn(the named query's answer), computed once per data version and shared by every
     session like `run`'s answers, without keeping the query's own rows in the cache (a page
-    that reduces 458,000 rows to what it shows reads only that back). `fn` must be pure; `key`
-    names whatever else it depends on (plan settings)."""
-    path = str(db.default_db_path())
-    version = db.data_version(_database(path))
-    base = getattr(fn, "func", fn)  # a functools.partial names its function
-    how = f"{base.__module__}.{base.__qualname__}"
-    sql = db.get_query(name).sql
-    return _derived_cached(path, version, name, sql, tuple(sorted(params.items())), how, key, fn)
+    that reduces 458,000 rows to what it shows reads only that back). `fn` must be pure: a
+    function, or a functools.partial whose bound arguments (plan settings) are part of the key."""
+    base = getattr(fn, "func", fn)
+    bound = (getattr(fn, "args", ()), tuple(sorted(getattr(fn, "keywords", {}).items())))
+    how = (f"{base.__module__}.{base.__qualname__}", bound)
+    return _derived_cached(*_answer_key(name, params), how, fn)
 
 
 def today() -> date:

@@ -15,12 +15,13 @@ host and gives up after `deadline_s`.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import random
 import statistics
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -152,9 +153,7 @@ async def session(
         additional_headers=cookie,
         open_timeout=timeout,
     ) as ws:
-        n_pages = len(pages) if until is None else 10**9
-        for i in range(n_pages):
-            page = pages[i % len(pages)]
+        for page in pages if until is None else itertools.cycle(pages):
             if until is not None and time.perf_counter() >= until:
                 return
             if stop is not None and stop.is_set():
@@ -181,6 +180,12 @@ async def session(
                 views.append(view)
                 if view.error and view.ready_s is None:
                     return
+
+
+def _local_only(url: str) -> None:
+    host = urlsplit(url).hostname
+    if host not in LOOPBACK:
+        raise ValueError(f"the load driver runs against this machine only, not {host!r}")
 
 
 def monday_pages(count: int, seed: int, mix: dict[str, int] = MONDAY_MIX) -> list[str]:
@@ -231,9 +236,7 @@ def run_sessions(
 ) -> list[View]:
     """`sessions` simulated tabs against the app at `url` (loopback only). Each opens `pages`
     in turn, or `views_per_session` pages of the Monday mix; arrivals spread over `arrival_s`."""
-    host = urlsplit(url).hostname
-    if host not in LOOPBACK:
-        raise ValueError(f"the load driver runs against this machine only, not {host!r}")
+    _local_only(url)
     if not 1 <= sessions <= MAX_SESSIONS:
         raise ValueError(f"sessions must be between 1 and {MAX_SESSIONS:,}")
     pages_of = [list(pages) if pages else monday_pages(views_per_session, seed + n)
@@ -275,9 +278,7 @@ def level(
     """`concurrency` tabs, each viewing pages back to back (open, then a widget change) for
     `duration_s` or until `stop` is set: views per second, time to ready, the servers' CPU
     seconds per view."""
-    host = urlsplit(url).hostname
-    if host not in LOOPBACK:
-        raise ValueError(f"the load driver runs against this machine only, not {host!r}")
+    _local_only(url)
     pages_of = [list(pages) if pages else monday_pages(50, seed + n) for n in range(concurrency)]
     cpu = cpu_seconds(pids)
 
@@ -375,7 +376,3 @@ def summary(views: list[View], wall_s: float) -> dict:
     out["errors"] = sorted({v.error for v in views if v.error})[:10]
     out["titles"] = {v.page: v.title for v in views if v.title and v.action == "open"}
     return out
-
-
-def as_rows(views: list[View]) -> list[dict]:
-    return [asdict(v) for v in views]
