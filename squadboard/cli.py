@@ -1,4 +1,4 @@
-"""python -m squadboard demo | import | query — see `python -m squadboard --help`."""
+"""python -m squadboard demo | import | query | bench | maintain — see `python -m squadboard --help`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from squadboard import db, demo, plan
+from squadboard import db, demo, plan, store
 from squadboard.ingest import ImportFailed, formats
 from squadboard.ingest import apply as ingest_apply
 from squadboard.ingest import undo as ingest_undo
@@ -27,13 +27,21 @@ def _iso_date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD)") from None
 
 
+def _store(text: str) -> Path | str:
+    """A database file, or a shared store (`ducklake:postgres:...`, docs/deploy.md)."""
+    return text if store.is_lake_target(text) else Path(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m squadboard", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    db_help = f"database file (default: $SQUADBOARD_DB or {db.DEFAULT_DB.relative_to(db.ROOT)})"
+    db_help = (
+        f"database file or shared store, e.g. 'ducklake:postgres:host=db dbname=squadboard' "
+        f"(default: $SQUADBOARD_DB or {db.DEFAULT_DB.relative_to(db.ROOT)})"
+    )
 
     p = sub.add_parser("demo", help="(re)create the database with the demo organisation")
-    p.add_argument("--db", type=Path, help=db_help)
+    p.add_argument("--db", type=_store, help=db_help)
     p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     p.add_argument(
         "--today", type=_iso_date, help="the day the demo is built around (default today)"
@@ -41,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("import", help="import files (all-or-nothing)")
     p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders")
-    p.add_argument("--db", type=Path, help=db_help)
+    p.add_argument("--db", type=_store, help=db_help)
     p.add_argument(
         "--format", default="auto", help="auto (default) or one of: " + ", ".join(formats.FORMATS)
     )
@@ -58,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("query", help="print a named query's rows")
     p.add_argument("name", metavar="NAME", help="query name (a file stem in queries/)")
-    p.add_argument("--db", type=Path, help=db_help)
+    p.add_argument("--db", type=_store, help=db_help)
     p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
     p.add_argument("--format", choices=["csv", "json"], default="csv")
 
@@ -76,13 +84,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--work-dir", type=Path, help="where to build (default: a new folder in /tmp)")
     p.add_argument("--keep", action="store_true", help="keep the database and CSV files")
+
+    p = sub.add_parser(
+        "maintain",
+        help="shared store: merge small files, expire old snapshots, delete unread files",
+    )
+    p.add_argument("--db", type=_store, help=db_help)
+    p.add_argument(
+        "--keep-days",
+        type=int,
+        default=7,
+        help="keep the snapshots of the last N days for time travel (default 7)",
+    )
+    p.add_argument("--dry-run", action="store_true", help="report what would go; change nothing")
     return parser
 
 
-def _open(path: Path | None) -> duckdb.DuckDBPyConnection:
+def _open(path: Path | str | None) -> duckdb.DuckDBPyConnection:
     target = path or db.default_db_path()
     try:
         return db.connect(target)
+    except store.StoreError as exc:
+        raise SystemExit(f"error: {exc}") from None
     except duckdb.IOException as exc:
         raise SystemExit(
             f"error: cannot open {target}: {exc}\n"
@@ -210,7 +233,35 @@ def cmd_bench(args) -> int:
     return EXIT_OK
 
 
+def cmd_maintain(args) -> int:
+    if args.keep_days < 0:
+        print("error: --keep-days must be 0 or more", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    con = _open(args.db)
+    try:
+        report = store.maintain(con, keep_days=args.keep_days, dry_run=args.dry_run)
+    except store.StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    verb = "would expire" if args.dry_run else "expired"
+    print(
+        f"snapshots: {report['snapshots_before']:,} -> {report['snapshots_after']:,} "
+        f"({verb} {report['snapshots_expired']:,} older than {args.keep_days} days)"
+    )
+    print(
+        f"data files: {report['files_before']:,} -> {report['files_after']:,} "
+        f"({report['files_deleted']:,} no longer read {'would be ' if args.dry_run else ''}deleted)"
+    )
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    commands = {"demo": cmd_demo, "import": cmd_import, "query": cmd_query, "bench": cmd_bench}
+    commands = {
+        "demo": cmd_demo,
+        "import": cmd_import,
+        "query": cmd_query,
+        "bench": cmd_bench,
+        "maintain": cmd_maintain,
+    }
     return commands[args.command](args)

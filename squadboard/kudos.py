@@ -27,8 +27,13 @@ def give_kudos(
     deal_id: str | None,
     plan: Plan,
     now: datetime,
+    request_key: str | None = None,
 ) -> str:
-    """Thank a teammate; the new kudos id back. The message is stored as typed (plain text)."""
+    """Thank a teammate; the new kudos id back. The message is stored as typed (plain text).
+
+    `request_key` names one press of the button (the page makes one per form): the same key
+    again, say a retried request or a write run again after it lost a race on the shared
+    store, returns the kudos already given and writes nothing."""
     message = (message or "").strip()
     if to_rep == actor:
         raise ContributionError("kudos go to a teammate, not to yourself")
@@ -39,7 +44,19 @@ def give_kudos(
     if len(message) > MAX_MESSAGE:
         raise ContributionError(f"keep the message under {MAX_MESSAGE} characters")
 
+    if request_key is not None and not (0 < len(request_key) <= 64 and request_key.isprintable()):
+        raise ContributionError("the request key must be 1 to 64 printable characters")
+    keyed_id = f"kudos:{request_key}" if request_key else None
+
     def step(cur):
+        if keyed_id:
+            given = cur.execute(
+                "select from_rep from kudos where kudos_id = ?", [keyed_id]
+            ).fetchone()
+            if given and given[0] == actor:
+                return keyed_id
+            if given:
+                raise ContributionError("that request key was used by someone else")
         active_person(cur, actor)
         active_person(cur, to_rep)
         if deal_id:
@@ -60,7 +77,7 @@ def give_kudos(
                 f"you have given {today_count} kudos today, the daily limit; "
                 "more tomorrow keeps them meaningful"
             )
-        kudos_id = f"kudos:{uuid.uuid4().hex[:16]}"
+        kudos_id = keyed_id or f"kudos:{uuid.uuid4().hex[:16]}"
         cur.execute(
             "insert into kudos (kudos_id, from_rep, to_rep, deal_id, category, message, given_at) "
             "values (?, ?, ?, ?, ?, ?, ?)",
@@ -70,4 +87,4 @@ def give_kudos(
         db.audit(cur, actor, "give_kudos", "kudos", kudos_id, json.dumps(detail))
         return kudos_id
 
-    return write_step(con, step)
+    return write_step(con, step, "kudos")

@@ -143,7 +143,5 @@ def save(con: duckdb.DuckDBPyConnection, plan: Plan, actor: str) -> None:
         raise ValueError("; ".join(problems))
     with db.transaction(con) as cur:
         for key, value in asdict(plan).items():
-            cur.execute(
-                "insert or replace into plan_settings values (?, ?)", [key, json.dumps(value)]
-            )
+            db.upsert(cur, "plan_settings", {"key": key}, {"value": json.dumps(value)})
         db.audit(cur, actor, "save_plan", "plan_settings", None, json.dumps(asdict(plan)))

@@ -317,10 +317,7 @@ def load(
             cur.execute(f"insert into {table} by name select * from frame")
             cur.unregister("frame")
             counts[table] = frame.height
-        cur.execute(
-            "insert or replace into meta values ('demo', ?)",
-            [json.dumps({"seed": seed, "today": str(today or date.today())})],
-        )
+        db.set_meta(cur, "demo", json.dumps({"seed": seed, "today": str(today or date.today())}))
         facts.refresh(cur)
         db.audit(cur, "demo", "load_demo", "database", None, json.dumps(counts))
     return counts

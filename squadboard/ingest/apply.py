@@ -11,7 +11,7 @@ from datetime import date
 
 import duckdb
 
-from squadboard import db, facts
+from squadboard import db, facts, store
 from squadboard.ingest import TABLES, Batch, ImportFailed, Problem, people, undo
 
 # What a table's rows are keyed by: a batch row replaces the stored row with the same key.
@@ -110,7 +110,8 @@ def write(
         return counts
     as_of = as_of or date.today()
     try:
-        _write(con, batch, counts, actor, as_of)
+        # On a shared store a commit that lost a race with another import runs again.
+        store.retrying(_write)(con, batch, counts, actor, as_of)
     except duckdb.ConstraintException as exc:
         # A rule the checks above missed: the transaction is rolled back, nothing is written.
         raise ImportFailed([Problem(", ".join(batch.files), None, None, str(exc))]) from None
@@ -134,6 +135,7 @@ def _upsert(cur, batch: Batch, table: str, columns: list[tuple], cols: list[str]
     key deleted and inserted again in one transaction (16 s of commit for 1,000,000 deals).
     """
     keys = KEYS[table]
+    lake = store.is_lake(cur)
     twice = cur.execute(
         f"select {', '.join(keys)} from batch_rows group by all having count(*) > 1 limit 1"
     ).fetchone()
@@ -147,6 +149,10 @@ def _upsert(cur, batch: Batch, table: str, columns: list[tuple], cols: list[str]
     # first and inserted anew.
     unique = [(c, d) for c, _, _, key, d, _ in columns if key == "UNI"]
     match = " and ".join(f"t.{k} = b.{k}" for k in keys)
+    if lake:
+        # A lake has no key for `on conflict`: a MERGE on the key, then the keys checked.
+        _merge(cur, batch, table, columns, cols, keys)
+        return
     if unique:
         moved = " or ".join(
             f"t.{c} is distinct from {f'b.{c}' if c in cols else (d or 'null')}" for c, d in unique
@@ -169,6 +175,27 @@ def _upsert(cur, batch: Batch, table: str, columns: list[tuple], cols: list[str]
         f"select b.* from batch_rows as b left join {table} as t on {match} order by t.rowid "
         f"on conflict ({', '.join(keys)}) {update}"
     )
+
+
+def _merge(cur, batch: Batch, table: str, columns: list[tuple], cols: list[str], keys) -> None:
+    """The upsert on a shared store (no key constraints): MERGE on the key; a column the
+    batch does not have gets its default. Then no key of the table may be held twice (a
+    unique column such as reps.email): what a constraint refuses on a DuckDB file."""
+    match = " and ".join(f"t.{k} = b.{k}" for k in keys)
+    sets = ", ".join(
+        f"{c} = b.{c}" if c in cols else f"{c} = {d or 'null'}"
+        for c, _, _, _, d, _ in columns
+        if c not in keys
+    )
+    matched = f"when matched then update set {sets} " if sets else ""
+    cur.execute(
+        f"merge into {table} as t using batch_rows as b on {match} "
+        f"{matched}when not matched then insert ({', '.join(cols)}) "
+        f"values ({', '.join(f'b.{c}' for c in cols)})"
+    )
+    twice = store.check_keys(cur, table)
+    if twice:
+        raise ImportFailed([Problem(", ".join(batch.files), None, None, twice)])
 
 
 def _snapshot(cur: duckdb.DuckDBPyConnection, day: date) -> None:
@@ -194,6 +221,19 @@ def _snapshot(cur: duckdb.DuckDBPyConnection, day: date) -> None:
         """,
         {"day": day},
     )
+    if store.is_lake(cur):
+        cur.execute(
+            """
+            merge into pipeline_snapshots as t using snapshot_rows as s
+                on t.snapshot_date = s.snapshot_date and t.deal_id = s.deal_id
+            when matched then update set
+                owner_id = s.owner_id, stage = s.stage, amount = s.amount,
+                probability = s.probability, close_date = s.close_date
+            when not matched then insert by name
+            """
+        )
+        cur.execute("drop table snapshot_rows")
+        return
     cur.execute(
         """
         insert into pipeline_snapshots by name
@@ -210,11 +250,13 @@ def _snapshot(cur: duckdb.DuckDBPyConnection, day: date) -> None:
 
 
 def _write(con, batch: Batch, counts: dict[str, int], actor: str, as_of: date) -> None:
-    with db.transaction(con) as cur:
+    with db.transaction(con, "import") as cur:
+        import_id = store.next_id(cur, "import_id_seq")
         cur.execute(
-            "insert into import_log (imported_at, actor, format, files, rows_read, rows_written, details) "
-            "values (now()::timestamp, ?, ?, ?, ?, ?, ?) returning import_id",
+            "insert into import_log (import_id, imported_at, actor, format, files, rows_read, "
+            "rows_written, details) values (?, now()::timestamp, ?, ?, ?, ?, ?, ?)",
             [
+                import_id,
                 actor,
                 batch.format,
                 ", ".join(batch.files),
@@ -223,7 +265,6 @@ def _write(con, batch: Batch, counts: dict[str, int], actor: str, as_of: date) -
                 json.dumps(counts),
             ],
         )
-        import_id = cur.fetchone()[0]
         # The deals whose derived rows (squadboard/facts.py) this import changes.
         cur.execute("create or replace temp table changed_deals (deal_id varchar)")
         for table in TABLES:
@@ -282,6 +323,9 @@ def _write(con, batch: Batch, counts: dict[str, int], actor: str, as_of: date) -
             else:
                 cur.execute(f"delete from {table} as t where {where}")
                 cur.execute(f"insert into {table} by name select * from batch_rows")
+                twice = store.check_keys(cur, table)
+                if twice:
+                    raise ImportFailed([Problem(", ".join(batch.files), None, None, twice)])
             undo.keep_added(cur, import_id, table)
             batch.changed[table] = cur.execute("select count(*) from batch_rows").fetchone()[0]
             cur.execute("drop table batch_rows")

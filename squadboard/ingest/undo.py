@@ -13,7 +13,7 @@ import json
 
 import duckdb
 
-from squadboard import db, facts
+from squadboard import db, facts, store
 
 # The key of each table's rows, for deleting what an import added.
 ROW_KEYS = {
@@ -72,6 +72,7 @@ def latest_undoable(con: duckdb.DuckDBPyConnection) -> int | None:
     return row[0] if row else None
 
 
+@store.retrying  # on a shared store: again, checks and all, when another write won a race
 def undo(con: duckdb.DuckDBPyConnection, import_id: int, actor: str) -> dict[str, list[int]]:
     """Restore the state before import `import_id`; [rows removed, rows restored] per table."""
     cur = con.cursor()
@@ -110,7 +111,7 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int, actor: str) -> dict[str
             f"at {at:%Y-%m-%d %H:%M}); undoing it could overwrite them. Import a corrected file instead."
         )
     counts: dict[str, list[int]] = {}
-    with db.transaction(con) as cur:
+    with db.transaction(con, "import") as cur:
         for table in reversed(list(ROW_KEYS)):
             keys = ROW_KEYS[table]
             match = " and ".join(f"t.{k} = a.{k}" for k in keys)
