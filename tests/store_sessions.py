@@ -1,9 +1,9 @@
 """One app process of the shared-store concurrency test (tests/test_store_concurrency.py).
 
 Run as `python -m tests.store_sessions PROCESS KUDOS GO_FILE DONE_FILE` with SQUADBOARD_DB set
-to the lake: it opens five Streamlit sessions (AppTest, one thread each), each signed in as its
-own rep; when GO_FILE appears every session gives KUDOS kudos through the Kudos page and saves
-a goal through the Targets page. Then it waits for DONE_FILE (the import has committed) and
+to the lake: it opens five Streamlit sessions (AppTest), each signed in as its own rep; when
+GO_FILE appears every session gives KUDOS kudos through the Kudos page and saves a goal
+through the Targets page. Then it waits for DONE_FILE (the import has committed) and
 prints, as JSON, the squad totals this process served before and after, through ui.run and its
 cache, so that the test sees whether the process noticed the import.
 """
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
 import time
 import traceback
 from pathlib import Path
@@ -28,37 +27,43 @@ def total(frame) -> str:
     return str(frame["credited"].sum())
 
 
-def session(process: int, n: int, viewer: str, to_rep: str, kudos: int, go: Path, out: list):
-    try:
-        _session(process, n, viewer, to_rep, kudos, go, out)
-    except BaseException:  # reported to the test, which fails on it
-        out.append({"viewer": viewer, "what": "session", "ok": False,
-                    "errors": [traceback.format_exc()]})
-
-
-def _session(process: int, n: int, viewer: str, to_rep: str, kudos: int, go: Path, out: list):
+def open_session(viewer: str) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
     at.session_state["viewer_id"] = viewer
     at.run()
-    at.switch_page("pages/kudos.py").run()
-    while not go.exists():
-        time.sleep(0.05)
-    for k in range(kudos):
-        at.selectbox(key="kudos_to").set_value(to_rep)
-        at.selectbox(key="kudos_category").set_value("helped close")
-        at.text_area(key="kudos_message").input(f"p{process} s{n} k{k}")
-        at.button(key="give_kudos").click().run()
-        errors = [e.value for e in at.error] + [str(e.value) for e in at.exception]
-        ok = any("Kudos sent" in s.value for s in at.success)
-        out.append({"viewer": viewer, "what": "kudos", "ok": ok, "errors": errors})
+    return at.switch_page("pages/kudos.py").run()
+
+
+def attempt(out: list, viewer: str, what: str, action) -> None:
+    """Run one write through a page; what the page showed, or the traceback, goes to out."""
+    try:
+        ok, errors = action()
+    except BaseException:  # reported to the test, which fails on it
+        ok, errors = False, [traceback.format_exc()]
+    out.append({"viewer": viewer, "what": what, "ok": ok, "errors": errors})
+
+
+def shown_errors(at: AppTest) -> list[str]:
+    return [e.value for e in at.error] + [str(e.value) for e in at.exception]
+
+
+def give(at: AppTest, to_rep: str, message: str):
+    at.selectbox(key="kudos_to").set_value(to_rep)
+    at.selectbox(key="kudos_category").set_value("helped close")
+    at.text_area(key="kudos_message").input(message)
+    at.button(key="give_kudos").click().run()
+    return any("Kudos sent" in s.value for s in at.success), shown_errors(at)
+
+
+def save_goal(at: AppTest, amount: float):
     at.switch_page("pages/targets.py").run()
     options = at.selectbox(key="goal_period").options
     at.selectbox(key="goal_period").set_value(options[-1])
-    at.number_input(key="goal").set_value(100_000.0 + 1_000 * (10 * process + n))
-    at.button[0].click().run()
-    errors = [e.value for e in at.error] + [str(e.value) for e in at.exception]
+    at.number_input(key="goal").set_value(amount)
+    next(b for b in at.button if b.label == "Save my goal").click().run()
     ok = any("Saved your goal" in s.value for s in at.success)
-    out.append({"viewer": viewer, "what": "goal", "ok": ok, "errors": errors})
+    errors = shown_errors(at)
+    return ok, errors + ([] if ok else [f"no confirmation; shown: {[s.value for s in at.success]}"])
 
 
 def main() -> None:
@@ -74,16 +79,21 @@ def main() -> None:
     )
     before = total(ui.run("squad_attainment", **PERIOD))
     out: list[dict] = []
-    threads = []
-    for n in range(SESSIONS):
-        i = process * SESSIONS + n
-        viewer, to_rep = reps[i % len(reps)], reps[(i + 1) % len(reps)]
-        t = threading.Thread(target=session, args=(process, n, viewer, to_rep, kudos, go, out))
-        t.start()
-        threads.append(t)
+    # Five sessions of this process, open side by side; AppTest is not thread-safe, so they
+    # take turns: each round every session makes one write while the import runs.
+    viewers = [reps[(process * SESSIONS + n) % len(reps)] for n in range(SESSIONS)]
+    targets = [reps[(process * SESSIONS + n + 1) % len(reps)] for n in range(SESSIONS)]
+    sessions = [open_session(v) for v in viewers]
     print(json.dumps({"ready": True}), flush=True)
-    for t in threads:
-        t.join()
+    while not go.exists():
+        time.sleep(0.05)
+    for k in range(kudos):
+        for n, at in enumerate(sessions):
+            message = f"p{process} s{n} k{k}"
+            attempt(out, viewers[n], "kudos", lambda: give(at, targets[n], message))  # noqa: B023
+    for n, at in enumerate(sessions):
+        amount = 100_000.0 + 1_000 * (10 * process + n)
+        attempt(out, viewers[n], "goal", lambda: save_goal(at, amount))  # noqa: B023
     while not done.exists():
         time.sleep(0.1)
     deadline = time.monotonic() + 30
