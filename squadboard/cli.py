@@ -84,6 +84,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--work-dir", type=Path, help="where to build (default: a new folder in /tmp)")
     p.add_argument("--keep", action="store_true", help="keep the database and CSV files")
+    p.add_argument(
+        "--store",
+        choices=["embedded", "shared"],
+        default="embedded",
+        help="time the DuckDB file (default) or a shared store: the new, empty DuckLake that "
+        "--db or $SQUADBOARD_DB names (docs/deploy.md)",
+    )
+    p.add_argument("--db", type=_store, help="the shared store for --store shared")
 
     p = sub.add_parser(
         "maintain",
@@ -219,9 +227,20 @@ def cmd_bench(args) -> int:
     if args.repeat < 1:
         print("error: --repeat must be at least 1", file=sys.stderr)
         return EXIT_BAD_INPUT
+    lake = None
+    if args.store == "shared":
+        lake = str(args.db or db.default_db_path())
+        if not store.is_lake_target(lake):
+            print(
+                "error: --store shared times a DuckLake: give --db 'ducklake:postgres:...' "
+                "(a new, empty catalog) and set SQUADBOARD_DATA_PATH",
+                file=sys.stderr,
+            )
+            return EXIT_BAD_INPUT
     report = run.run(
         args.scale,
         args.out,
+        lake=lake,
         anchor=args.today,
         repeat=args.repeat,
         work_dir=args.work_dir,
