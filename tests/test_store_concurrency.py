@@ -28,7 +28,7 @@ from tests.store_sessions import PERIOD, SESSIONS, total
 from tests.test_store import demo_lake, lake, lakes  # noqa: F401 - fixtures
 
 ROOT = Path(__file__).resolve().parent.parent
-IMPORT_DEALS = int(os.environ.get("SQUADBOARD_CONCURRENCY_DEALS", "10000"))
+IMPORT_DEALS = int(os.environ.get("SQUADBOARD_CONCURRENCY_DEALS", "3000"))
 KUDOS_PER_SESSION = 2
 
 pytestmark = pytest.mark.skipif(pg_bin() is None, reason="PostgreSQL is not installed")
