@@ -216,7 +216,9 @@ def transaction(
     by side, each holding its writer lock `lock` (store.LOCKS): a commit that lost a race
     raises, and the caller runs again (`write`, or a function decorated store.retrying)."""
     lake = store.is_lake(con)
-    with contextlib.nullcontext() if lake else WRITE_LOCK:
+    # On a lake, writers of one kind in this process queue here (they would only conflict);
+    # writers of other kinds and other processes run side by side.
+    with store.process_lock(lock) if lake else WRITE_LOCK:
         cur = con.cursor()
         cur.begin()
         try:

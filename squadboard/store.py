@@ -31,6 +31,7 @@ import random
 import re
 import shutil
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,7 +42,7 @@ LAKE_PREFIX = "ducklake:"
 SCHEMA_FILE = Path(__file__).with_name("schema.sql")
 # Entry points differ from the package names for two of them (see requirements.txt).
 EXTENSIONS = {"ducklake": "ducklake", "postgres": "postgres_scanner", "sqlite": "sqlite_scanner"}
-RETRIES = 12
+RETRIES = 20
 BACKOFF_S = 0.02  # first pause; doubles (with jitter) up to MAX_BACKOFF_S
 MAX_BACKOFF_S = 2.0
 
@@ -313,6 +314,17 @@ def _sequence_table(schema: str, seq: str) -> tuple[str, str] | None:
 LOCKS = ("write", "import", "kudos", "goals", "claims")
 
 
+_PROCESS_LOCKS = {name: threading.RLock() for name in LOCKS}
+
+
+def process_lock(name: str) -> threading.RLock:
+    """The lock writers of kind `name` in this process take turns at: two of them would
+    conflict at commit anyway, and retrying costs more than waiting."""
+    if name not in _PROCESS_LOCKS:
+        raise ValueError(f"unknown lock {name!r}")
+    return _PROCESS_LOCKS[name]
+
+
 def next_id(cur: duckdb.DuckDBPyConnection, sequence: str) -> int:
     """The next id of `sequence`: nextval on a DuckDB file; on a lake, taken from its counter
     table in a short transaction of its own (retried on a race), so that two processes never
@@ -414,8 +426,8 @@ def check_keys(cur: duckdb.DuckDBPyConnection, table: str) -> str | None:
             f"group by all having count(*) > 1 limit 1"
         ).fetchone()
         if row:
-            pairs = ", ".join(f"{c} {v}" for c, v in zip(cols, row, strict=True))
-            return f"{table}: {pairs} would be held twice"
+            pairs = ", ".join(f"{c}: {v}" for c, v in zip(cols, row, strict=True))
+            return f'{table}: duplicate key "{pairs}": two rows would hold it'
     return None
 
 
