@@ -3,6 +3,7 @@
 Messages are shown in tables only, which render text as typed: never HTML or markdown.
 """
 
+import uuid
 from datetime import timedelta
 
 import polars as pl
@@ -49,10 +50,13 @@ def give() -> None:
             state["kudos_deal"] or None,
             ui.current_plan(),
             contribution.stamp(ui.today()),
+            # One key per filled-in form: a request sent twice gives the kudos once.
+            request_key=state.setdefault("kudos_request", uuid.uuid4().hex),
         )
     except contribution.ContributionError as exc:
         state["kudos_result"] = ("error", str(exc))
         return
+    state["kudos_request"] = uuid.uuid4().hex
     state["kudos_result"] = ("success", f"Kudos sent to {ui.plain(names.get(state['kudos_to']))}.")
     state["kudos_message"] = ""
     state["kudos_deal"] = NO_DEAL  # back to "(no deal)", the box's first choice

@@ -7,7 +7,7 @@ with week as (
 
 scoped as (
     select m.*
-    from masterminds as m, week
+    from masterminds as m cross join week
     where $squad_id is null or exists (
         select 1 from squad_membership_days as d
         where d.rep_id = m.owner_id and d.squad_id = $squad_id
@@ -28,7 +28,7 @@ active as (
         m.goal, m.target_date, m.outcome, coalesce(h.helpers, '') as helpers,
         null::varchar as step, null::varchar as step_owner, null::date as due_date,
         null::varchar as step_status, false as overdue
-    from scoped as m, week
+    from scoped as m cross join week
     left join helpers as h on h.mastermind_id = m.mastermind_id
     where m.opened_at < week.we and (m.closed_at is null or m.closed_at >= week.ws)
 ),
@@ -38,7 +38,7 @@ steps as (
         m.goal, m.target_date, m.outcome, coalesce(h.helpers, '') as helpers,
         s.title as step, r.name as step_owner, s.due_date, s.status as step_status,
         s.due_date < week.ws as overdue
-    from scoped as m, week
+    from scoped as m cross join week
     inner join mastermind_steps as s on s.mastermind_id = m.mastermind_id
     left join reps as r on r.rep_id = s.owner_id
     left join helpers as h on h.mastermind_id = m.mastermind_id
@@ -49,7 +49,7 @@ outcomes as (
     select 'outcome' as kind, m.mastermind_id, m.title, m.deal_id, m.account, m.owner_id,
         m.goal, m.target_date, m.outcome, coalesce(h.helpers, '') as helpers,
         null::varchar, null::varchar, null::date, null::varchar, false
-    from scoped as m, week
+    from scoped as m cross join week
     left join helpers as h on h.mastermind_id = m.mastermind_id
     where m.closed_at >= week.ws and m.closed_at < week.we
 ),

@@ -1,18 +1,20 @@
-"""python -m squadboard demo | import | query — see `python -m squadboard --help`."""
+"""python -m squadboard demo | import | query | bench | maintain — see `python -m squadboard --help`."""
 
 from __future__ import annotations
 
 import argparse
 import getpass
 import json
+import os
 import shutil
 import sys
+import threading
 from datetime import date
 from pathlib import Path
 
 import duckdb
 
-from squadboard import db, demo, exports, plan
+from squadboard import db, demo, exports, handoff, plan, store
 from squadboard.ingest import ImportFailed, formats, shown_problems, units
 from squadboard.ingest import apply as ingest_apply
 from squadboard.ingest import undo as ingest_undo
@@ -28,13 +30,21 @@ def _iso_date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD)") from None
 
 
+def _store(text: str) -> Path | str:
+    """A database file, or a shared store (`ducklake:postgres:...`, docs/deploy.md)."""
+    return text if store.is_lake_target(text) else Path(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m squadboard", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    db_help = f"database file (default: $SQUADBOARD_DB or {db.DEFAULT_DB.relative_to(db.ROOT)})"
+    db_help = (
+        f"database file or shared store, e.g. 'ducklake:postgres:host=db dbname=squadboard' "
+        f"(default: $SQUADBOARD_DB or {db.DEFAULT_DB.relative_to(db.ROOT)})"
+    )
 
     p = sub.add_parser("demo", help="(re)create the database with the demo organisation")
-    p.add_argument("--db", type=Path, help=db_help)
+    p.add_argument("--db", type=_store, help=db_help)
     p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     p.add_argument(
         "--today", type=_iso_date, help="the day the demo is built around (default today)"
@@ -42,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("import", help="import files (all-or-nothing)")
     p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders")
-    p.add_argument("--db", type=Path, help=db_help)
+    p.add_argument("--db", type=_store, help=db_help)
     p.add_argument(
         "--format", default="auto", help="auto (default) or one of: " + ", ".join(formats.FORMATS)
     )
@@ -62,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("query", help="print a named query's rows")
     p.add_argument("name", metavar="NAME", help="query name (a file stem in queries/)")
-    p.add_argument("--db", type=Path, help=db_help)
+    p.add_argument("--db", type=_store, help=db_help)
     p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
     p.add_argument("--format", choices=["csv", "json"], default="csv")
 
@@ -108,10 +118,34 @@ def build_parser() -> argparse.ArgumentParser:
         help="time the organisation a --keep run left in --work-dir (before its imports ran)",
     )
     p.add_argument("--keep", action="store_true", help="keep the database and CSV files")
+    p.add_argument(
+        "--store",
+        choices=["embedded", "shared"],
+        default="embedded",
+        help="time the DuckDB file (default) or a shared store: the new, empty DuckLake that "
+        "--db or $SQUADBOARD_DB names (docs/deploy.md)",
+    )
+    p.add_argument("--db", type=_store, help="the shared store for --store shared")
+
+    p = sub.add_parser(
+        "maintain",
+        help="shared store: merge small files, expire old snapshots, delete unread files",
+    )
+    p.add_argument("--db", type=_store, help=db_help)
+    p.add_argument(
+        "--keep-days",
+        type=int,
+        default=7,
+        help="keep the snapshots of the last N days for time travel (default 7)",
+    )
+    p.add_argument("--dry-run", action="store_true", help="report what would go; change nothing")
     return parser
 
 
-def _open(path: Path | None) -> duckdb.DuckDBPyConnection:
+def _open(path: Path | str | None) -> duckdb.DuckDBPyConnection:
+    given = getattr(_given, "con", None)
+    if given is not None:  # a command a running dashboard runs for the command line
+        return given
     target = path or db.default_db_path()
     try:
         db.check_database_file(target)
@@ -121,10 +155,14 @@ def _open(path: Path | None) -> duckdb.DuckDBPyConnection:
     except db.NotSquadboard as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise SystemExit(EXIT_BAD_INPUT) from None
+    except store.StoreError as exc:
+        raise SystemExit(f"error: {exc}") from None
     except duckdb.IOException as exc:
         raise SystemExit(
             f"error: cannot open {target}: {exc}\n"
-            "(is the dashboard running on it? a DuckDB file has one writer at a time)"
+            "(another process has it open, say a second import; a DuckDB file has one process "
+            "at a time. A running dashboard takes imports and queries over unless it runs "
+            "with SQUADBOARD_HANDOFF=0)"
         ) from None
 
 
@@ -245,10 +283,21 @@ def cmd_bench(args) -> int:
     if args.reuse and args.work_dir is None:
         print("error: --reuse needs the --work-dir a --keep run left", file=sys.stderr)
         return EXIT_BAD_INPUT
+    lake = None
+    if args.store == "shared":
+        lake = str(args.db or db.default_db_path())
+        if not store.is_lake_target(lake):
+            print(
+                "error: --store shared times a DuckLake: give --db 'ducklake:postgres:...' "
+                "(a new, empty catalog) and set SQUADBOARD_DATA_PATH",
+                file=sys.stderr,
+            )
+            return EXIT_BAD_INPUT
     try:
         report = run.run(
             args.scale,
             args.out,
+            lake=lake,
             anchor=args.today,
             repeat=args.repeat,
             work_dir=args.work_dir,
@@ -297,13 +346,88 @@ def cmd_capacity(args) -> int:
     return EXIT_OK
 
 
+def cmd_maintain(args) -> int:
+    if args.keep_days < 0:
+        print("error: --keep-days must be 0 or more", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    con = _open(args.db)
+    try:
+        report = store.maintain(con, keep_days=args.keep_days, dry_run=args.dry_run)
+    except store.StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    verb = "would expire" if args.dry_run else "expired"
+    print(
+        f"snapshots: {report['snapshots_before']:,} -> {report['snapshots_after']:,} "
+        f"({verb} {report['snapshots_expired']:,} older than {args.keep_days} days)"
+    )
+    print(
+        f"data files: {report['files_before']:,} -> {report['files_after']:,} "
+        f"({report['files_deleted']:,} no longer read {'would be ' if args.dry_run else ''}deleted)"
+    )
+    return EXIT_OK
+
+
+COMMANDS = {
+    "demo": cmd_demo,
+    "import": cmd_import,
+    "query": cmd_query,
+    "bench": cmd_bench,
+    "capacity": cmd_capacity,
+    "maintain": cmd_maintain,
+}
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
-    commands = {
-        "demo": cmd_demo,
-        "import": cmd_import,
-        "query": cmd_query,
-        "bench": cmd_bench,
-        "capacity": cmd_capacity,
-    }
-    return commands[args.command](args)
+    if args.command in handoff.COMMANDS:
+        target = args.db or db.default_db_path()
+        if not store.is_lake_target(target) and str(target) != ":memory:":
+            # A dashboard holding the file runs the command for us (squadboard/handoff.py).
+            handed = handoff.forward(target, argv, os.getcwd())
+            if handed is not None:
+                return handed
+    return COMMANDS[args.command](args)
+
+
+# Commands a running dashboard takes over (squadboard/handoff.py) -----------------------------
+
+_given = threading.local()  # the dashboard's connection, in the thread that runs a handed command
+
+
+def handed_runner(con: duckdb.DuckDBPyConnection, database: str | Path):
+    """What the dashboard holding `database` on `con` runs for a handed command line: the
+    command, on `con`, its output to the caller; paths resolved against the caller's folder."""
+    served = os.path.realpath(str(database))
+
+    def run(argv: list[str], cwd: str, out, err) -> int:
+        with handoff.redirected(out, err):
+            try:
+                args = build_parser().parse_args(argv)
+            except SystemExit as exc:  # argparse said what is wrong, on the caller's stderr
+                return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
+            if args.command not in handoff.COMMANDS:
+                print(f"error: the dashboard does not run {args.command!r}", file=sys.stderr)
+                return EXIT_BAD_INPUT
+            base = Path(cwd)
+            if getattr(args, "paths", None):
+                args.paths = [str(base / p) for p in args.paths]
+            for name, value in vars(args).items():
+                if isinstance(value, Path) and not value.is_absolute():
+                    setattr(args, name, base / value)
+            if args.db is not None and os.path.realpath(str(args.db)) != served:
+                print(f"error: this dashboard serves {database}, not {args.db}", file=sys.stderr)
+                return EXIT_BAD_INPUT
+            _given.con = con
+            try:
+                return COMMANDS[args.command](args)
+            except SystemExit as exc:  # _open's and the commands' own refusals
+                if isinstance(exc.code, str):
+                    print(exc.code, file=sys.stderr)
+                    return EXIT_ERROR
+                return exc.code or EXIT_OK
+            finally:
+                _given.con = None
+
+    return run

@@ -97,11 +97,11 @@ def deal_row(cur: duckdb.DuckDBPyConnection, deal_id: str) -> dict:
     return deal
 
 
-def write_step(con: duckdb.DuckDBPyConnection, step):
-    """Run step(cur) in one transaction; a write racing another one is a message, not a trace."""
+def write_step(con: duckdb.DuckDBPyConnection, step, lock: str = "claims"):
+    """Run step(cur) in one transaction (on a shared store again, after a pause, when another
+    writer won a race); a write that still loses is a message, not a trace."""
     try:
-        with db.transaction(con) as cur:
-            return step(cur)
+        return db.write(con, step, lock)
     except duckdb.TransactionException as exc:
         raise ContributionError(
             "someone changed this at the same moment; reload the page and try again"

@@ -1,4 +1,7 @@
-"""Database access: open (and upgrade) a Squadboard DuckDB file, run named queries.
+"""Database access: open (and upgrade) a Squadboard store, run named queries.
+
+The store is a DuckDB file (the default) or a shared DuckLake (squadboard/store.py,
+docs/deploy.md); the same SQL runs on both.
 
 One root connection per process; every query takes its own cursor, because DuckDB results
 stream and a connection cannot serve two threads at once.
@@ -6,6 +9,7 @@ stream and a connection cannot serve two threads at once.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -20,7 +24,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from squadboard import facts
+from squadboard import facts, store
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERY_DIR = ROOT / "queries"
@@ -65,6 +69,8 @@ def check_database_file(path: str | Path, *, tables: bool = True) -> None:
     yet, or an empty DuckDB file, is fine: connect() creates the schema in it. `tables=False`
     checks only that it is a DuckDB file (no second connection: for a process that may have
     the file open already)."""
+    if store.is_lake_target(path):
+        return  # a shared store is opened by its catalog (squadboard/store.py)
     target = Path(path)
     if str(path) == ":memory:" or not target.exists():
         return
@@ -92,20 +98,42 @@ def check_database_file(path: str | Path, *, tables: bool = True) -> None:
         )
 
 
-def default_db_path() -> Path:
-    """`SQUADBOARD_DB` when set, else data/squadboard.duckdb beside the code."""
+def default_db_path() -> Path | str:
+    """`SQUADBOARD_DB` when set, else data/squadboard.duckdb beside the code. A shared store
+    (`ducklake:...`) is returned as the text it is."""
     env = os.environ.get("SQUADBOARD_DB")
+    if env and store.is_lake_target(env):
+        return env
     return Path(env) if env else DEFAULT_DB
 
 
 def connect(path: str | Path = ":memory:", *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open a database, creating or upgrading its schema unless it is opened read-only."""
+    """Open a store, creating or upgrading its schema unless it is opened read-only."""
+    if store.is_lake_target(path):
+        con = store.connect_lake(str(path))
+        if not read_only:
+            store.run_retrying(con, _ensure_lake_schema)
+        return con
     if path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path), read_only=read_only)
     if not read_only:
         ensure_schema(con)
     return con
+
+
+def _ensure_lake_schema(cur: duckdb.DuckDBPyConnection) -> None:
+    """ensure_schema inside a transaction the caller retries (two processes opening a new
+    lake at once both create its tables; the later one runs again and finds them made)."""
+    _upgrade(cur)
+
+
+def _has_locks(cur: duckdb.DuckDBPyConnection) -> bool:
+    found = cur.execute(
+        "select count(*) from information_schema.tables where table_name = 'store_lock_write' "
+        "and table_catalog = current_database()"
+    ).fetchone()[0]
+    return bool(found)
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int | None:
@@ -128,9 +156,30 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             f"this database is from a newer version of Squadboard (schema version {found}; "
             f"this one reads up to {SCHEMA_VERSION}): upgrade Squadboard to open it"
         )
+    if store.is_lake(con):
+        store.run_retrying(con, _ensure_lake_schema)
+        return
+    with WRITE_LOCK:
+        cur = con.cursor()
+        cur.begin()
+        try:
+            _upgrade(cur)
+            cur.commit()
+        except BaseException:
+            cur.rollback()
+            raise
+
+
+def _upgrade(cur: duckdb.DuckDBPyConnection) -> None:
+    """Create or upgrade the schema in the caller's transaction."""
+    found = schema_version(cur)
+    if found is not None and found > SCHEMA_VERSION:
+        raise NewerDatabase(
+            f"this database is from a newer version of Squadboard (schema version {found}; "
+            f"this one reads up to {SCHEMA_VERSION}): upgrade Squadboard to open it"
+        )
     schema = SCHEMA_FILE.read_text()
     digest = hashlib.sha256(schema.encode()).hexdigest()
-    cur = con.cursor()
     stored = {}
     if found is not None:
         hashes = "select key, value from meta where key in ('schema_sha256', 'facts_sha256')"
@@ -141,48 +190,102 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         and stored.get("facts_sha256") == facts.digest()
     ):
         return
-    with WRITE_LOCK:
-        cur.begin()
-        try:
-            if found is not None:
-                for version in range(found + 1, SCHEMA_VERSION + 1):
-                    cur.execute(MIGRATIONS[version])
-            rebuild = found != SCHEMA_VERSION or stored.get("facts_sha256") != facts.digest()
-            if rebuild and found is not None:
-                # What the derived tables hold changed: they are made anew, with their columns.
-                for table in facts.tables():
-                    cur.execute(f"drop table if exists {table}")
-            # Tables are created if missing; views and macros are re-created, so that a file
-            # always matches the code that opens it (schema.sql is idempotent).
-            cur.execute(schema)
-            if rebuild:
-                facts.refresh(cur)
-            cur.execute(
-                "insert or replace into meta values "
-                "('schema_version', ?), ('schema_sha256', ?), ('facts_sha256', ?)",
-                [str(SCHEMA_VERSION), digest, facts.digest()],
-            )
-            cur.commit()
-        except BaseException:
-            cur.rollback()
-            raise
+    lake = store.is_lake(cur)
+    if lake and _has_locks(cur):
+        store.lock(cur, "write")
+    if found is not None:
+        for version in range(found + 1, SCHEMA_VERSION + 1):
+            cur.execute(MIGRATIONS[version])
+    rebuild = found != SCHEMA_VERSION or stored.get("facts_sha256") != facts.digest()
+    if rebuild and found is not None:
+        # What the derived tables hold changed: they are made anew, with their columns.
+        for table in facts.tables():
+            cur.execute(f"drop table if exists {table}")
+    # Tables are created if missing; views and macros are re-created, so that a file
+    # always matches the code that opens it (schema.sql is idempotent). A lake takes the
+    # schema without constraints and sequences (squadboard/store.py keeps them instead).
+    cur.execute(store.lake_schema(schema) if lake else schema)
+    if lake:
+        store.lake_setup(cur, schema)
+    if rebuild:
+        facts.refresh(cur)
+    for key, value in (
+        ("schema_version", str(SCHEMA_VERSION)),
+        ("schema_sha256", digest),
+        ("facts_sha256", facts.digest()),
+    ):
+        set_meta(cur, key, value)
+
+
+def set_meta(cur: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
+    """Write one `meta` row (an upsert that needs no key constraint, so a lake runs it too)."""
+    upsert(cur, "meta", {"key": key}, {"value": value})
+
+
+def upsert(
+    cur: duckdb.DuckDBPyConnection, table: str, key: dict[str, object], values: dict[str, object]
+) -> None:
+    """Insert the row `key` + `values`, or update the row with that key: one MERGE, the same
+    SQL on a DuckDB file and on a lake (which has no keys for `insert or replace`)."""
+    cols = list(key) + list(values)
+    source = ", ".join(f"?::{_column_type(cur, table, c)} as {c}" for c in cols)
+    match = " and ".join(f"t.{c} = s.{c}" for c in key)
+    sets = ", ".join(f"{c} = s.{c}" for c in values)
+    matched = f"when matched then update set {sets} " if values else ""
+    cur.execute(
+        f"merge into {table} as t using (select {source}) as s on {match} "
+        f"{matched}when not matched then insert ({', '.join(cols)}) "
+        f"values ({', '.join(f's.{c}' for c in cols)})",
+        [*key.values(), *values.values()],
+    )
+
+
+def _column_type(cur: duckdb.DuckDBPyConnection, table: str, column: str) -> str:
+    row = cur.execute(
+        "select data_type from information_schema.columns where table_name = ? "
+        "and column_name = ? and table_catalog = current_database() and table_schema = 'main'",
+        [table, column],
+    ).fetchone()
+    if row is None:
+        raise ValueError(f"no column {table}.{column}")
+    return row[0]
 
 
 @contextmanager
-def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+def transaction(
+    con: duckdb.DuckDBPyConnection, lock: str = "write"
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """A cursor inside one write transaction: committed on success, rolled back on any error.
-    Writers in this process take turns (WRITE_LOCK)."""
-    with WRITE_LOCK:
+    On a DuckDB file writers in this process take turns (WRITE_LOCK). On a lake they run side
+    by side, each holding its writer lock `lock` (store.LOCKS): a commit that lost a race
+    raises, and the caller runs again (`write`, or a function decorated store.retrying)."""
+    lake = store.is_lake(con)
+    # On a lake, writers of one kind in this process queue here (they would only conflict);
+    # writers of other kinds and other processes run side by side.
+    with store.process_lock(lock) if lake else WRITE_LOCK:
         cur = con.cursor()
         cur.begin()
         try:
+            store.lock(cur, lock)
             yield cur
             cur.commit()
         except BaseException:
-            cur.rollback()
+            with contextlib.suppress(duckdb.Error):  # a failed commit rolled back already
+                cur.rollback()
             raise
         finally:
             cur.close()
+
+
+def write(con: duckdb.DuckDBPyConnection, step, lock: str = "write"):
+    """Run step(cur) in one write transaction; on a lake, again (after a growing pause) when
+    its commit lost a race with another writer. step must re-read what it checks."""
+    return store.retrying(_write_once)(con, step, lock)
+
+
+def _write_once(con, step, lock):
+    with transaction(con, lock) as cur:
+        return step(cur)
 
 
 # Named queries ------------------------------------------------------------------------
@@ -328,13 +431,20 @@ def run(con: duckdb.DuckDBPyConnection, name: str, **params: object) -> pl.DataF
 
 
 def data_version(con: duckdb.DuckDBPyConnection) -> int:
-    """A counter every write bumps; caches key on it."""
+    """A counter every write bumps; caches key on it. On a lake it is the newest committed
+    snapshot, so a process notices what another process committed."""
+    snapshot = store.snapshot_id(con)
+    if snapshot is not None:
+        return snapshot
     cur = con.cursor()
     row = cur.execute("select value from meta where key = 'data_version'").fetchone()
     return int(row[0]) if row else 0
 
 
 def bump_data_version(cur: duckdb.DuckDBPyConnection) -> None:
+    if store.is_lake(cur):
+        return  # every commit is a new snapshot already; a shared counter row would make
+        # every two writers conflict
     cur.execute(
         """
         insert or replace into meta
@@ -354,8 +464,8 @@ def audit(
 ) -> None:
     """Record one write in the audit log (inside the caller's transaction) and bump the data version."""
     cur.execute(
-        "insert into audit_log (at_time, actor, action, entity, entity_id, detail) "
-        "values (now()::timestamp, ?, ?, ?, ?, ?)",
-        [actor, action, entity, entity_id, detail],
+        "insert into audit_log (audit_id, at_time, actor, action, entity, entity_id, detail) "
+        "values (?, now()::timestamp, ?, ?, ?, ?, ?)",
+        [store.next_id(cur, "audit_id_seq"), actor, action, entity, entity_id, detail],
     )
     bump_data_version(cur)

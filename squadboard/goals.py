@@ -12,7 +12,7 @@ from datetime import date
 
 import duckdb
 
-from squadboard import db, periods
+from squadboard import db, periods, store
 
 MAX_GOAL = 1_000_000_000  # a typo guard, not a policy
 
@@ -29,6 +29,7 @@ def open_periods(today: date, kind: str, fy_start_month: int = 1) -> list[period
     return [current, current.next(fy_start_month)]
 
 
+@store.retrying  # on a shared store: again when another write to quotas won a race
 def set_goal(
     con: duckdb.DuckDBPyConnection,
     actor: str,
@@ -50,7 +51,7 @@ def set_goal(
         raise GoalError(f"the goal must be an amount, got {amount!r}") from None
     if not math.isfinite(value) or value < 0 or value > MAX_GOAL:
         raise GoalError(f"the goal must be between 0 and {MAX_GOAL:,}")
-    with db.transaction(con) as cur:
+    with db.transaction(con, "goals") as cur:
         if not cur.execute("select count(*) from reps where rep_id = ?", [rep_id]).fetchone()[0]:
             raise GoalError(f"{rep_id!r} is not in the roster")
         key = ["rep_goal", rep_id, period.start, period.end]
@@ -60,9 +61,15 @@ def set_goal(
             key,
         ).fetchone()
         previous = float(row[0]) if row else None
-        cur.execute(
-            "insert or replace into quotas values (?, ?, ?, ?, ?, ?, now()::timestamp)",
-            [*key, round(value, 2), actor],
+        db.upsert(
+            cur,
+            "quotas",
+            dict(zip(("kind", "owner_id", "period_start", "period_end"), key, strict=True)),
+            {
+                "amount": round(value, 2),
+                "set_by": actor,
+                "set_at": cur.sql("select now()::timestamp").fetchone()[0],
+            },
         )
         detail = {"period": period.label, "amount": round(value, 2), "previous": previous}
         db.audit(

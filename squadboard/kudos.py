@@ -27,10 +27,19 @@ def give_kudos(
     deal_id: str | None,
     plan: Plan,
     now: datetime,
+    request_key: str | None = None,
 ) -> str:
-    """Thank a teammate; the new kudos id back. The message is stored as typed (plain text)."""
+    """Thank a teammate; the new kudos id back. The message is stored as typed (plain text).
+
+    `request_key` names one press of the button (the page makes one per form): the same key
+    again, say a retried request or a write run again after it lost a race on the shared
+    store, returns the kudos already given and writes nothing."""
     return write_step(
-        con, lambda cur: give_in(cur, actor, to_rep, category, message, deal_id, plan, now)
+        con,
+        lambda cur: give_in(
+            cur, actor, to_rep, category, message, deal_id, plan, now, request_key
+        ),
+        "kudos",
     )
 
 
@@ -43,6 +52,7 @@ def give_in(
     deal_id: str | None,
     plan: Plan,
     now: datetime,
+    request_key: str | None = None,
 ) -> str:
     """give_kudos inside the caller's transaction (e.g. a mentee's thank-you, squadboard/mentoring.py)."""
     message = (message or "").strip()
@@ -54,6 +64,15 @@ def give_in(
         raise ContributionError("write a short message: what did they do?")
     if len(message) > MAX_MESSAGE:
         raise ContributionError(f"keep the message under {MAX_MESSAGE} characters")
+    if request_key is not None and not (0 < len(request_key) <= 64 and request_key.isprintable()):
+        raise ContributionError("the request key must be 1 to 64 printable characters")
+    keyed_id = f"kudos:{request_key}" if request_key else None
+    if keyed_id:
+        given = cur.execute("select from_rep from kudos where kudos_id = ?", [keyed_id]).fetchone()
+        if given and given[0] == actor:
+            return keyed_id
+        if given:
+            raise ContributionError("that request key was used by someone else")
     active_person(cur, actor)
     active_person(cur, to_rep)
     if deal_id:
@@ -74,7 +93,7 @@ def give_in(
             f"you have given {today_count} kudos today, the daily limit; "
             "more tomorrow keeps them meaningful"
         )
-    kudos_id = f"kudos:{uuid.uuid4().hex[:16]}"
+    kudos_id = keyed_id or f"kudos:{uuid.uuid4().hex[:16]}"
     cur.execute(
         "insert into kudos (kudos_id, from_rep, to_rep, deal_id, category, message, given_at) "
         "values (?, ?, ?, ?, ?, ?, ?)",

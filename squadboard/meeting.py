@@ -462,8 +462,9 @@ def freeze_ended_weeks(con: duckdb.DuckDBPyConnection, today: date) -> list[date
     """Freeze the weeks that ended before today; writes nothing when none is waiting."""
     if not weeks_to_freeze(con.cursor(), today):
         return []
-    with db.transaction(con) as cur:
-        return freeze(cur, today)
+    # On a shared store, again when another process froze them at the same moment (it then
+    # finds them frozen and writes nothing).
+    return db.write(con, lambda cur: freeze(cur, today))
 
 
 @dataclass(frozen=True)

@@ -114,11 +114,17 @@ def save_settings(
         active_person(cur, actor)
         if settings_of_cur(cur, rep_id) == wanted:
             return False
-        cur.execute(
-            "insert or replace into mentor_settings "
-            "(rep_id, available, mentee_limit, topics, updated_by, updated_at) "
-            "values (?, ?, ?, ?, ?, ?)",
-            [rep_id, wanted.available, wanted.mentee_limit, wanted.topics, actor, now],
+        db.upsert(
+            cur,
+            "mentor_settings",
+            {"rep_id": rep_id},
+            {
+                "available": wanted.available,
+                "mentee_limit": wanted.mentee_limit,
+                "topics": wanted.topics,
+                "updated_by": actor,
+                "updated_at": now,
+            },
         )
         detail = {"available": wanted.available, "mentee_limit": wanted.mentee_limit}
         db.audit(cur, actor, "set_mentor_settings", "mentor_settings", rep_id, json.dumps(detail))

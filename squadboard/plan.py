@@ -188,9 +188,7 @@ def save(con: duckdb.DuckDBPyConnection, plan: Plan, viewer: Viewer) -> None:
     rule_before = load(con).squad_credit_rule
     with db.transaction(con) as cur:
         for key, value in asdict(plan).items():
-            cur.execute(
-                "insert or replace into plan_settings values (?, ?)", [key, json.dumps(value)]
-            )
+            db.upsert(cur, "plan_settings", {"key": key}, {"value": json.dumps(value)})
         if plan.squad_credit_rule != rule_before:
             facts.refresh(cur)  # every credit's squad follows the new rule
         db.audit(cur, actor, "save_plan", "plan_settings", None, json.dumps(asdict(plan)))

@@ -27,7 +27,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from squadboard import auth, db, demo, display, periods, plan, visibility
+from squadboard import auth, db, demo, display, periods, plan, store, visibility
 from squadboard.exports import csv_file, excel_file, file_stem, fingerprint
 
 LEADERS = auth.LEADERS
@@ -41,6 +41,12 @@ def _root(path: str) -> duckdb.DuckDBPyConnection:
     if cur.execute("select count(*) from reps").fetchone()[0] == 0:
         # A fresh checkout opens on the demo organisation, never on an empty screen.
         demo.load(con, today=today())
+    if not store.is_lake_target(path) and path != ":memory:":
+        # A command-line import or query while the dashboard holds the file runs here
+        # (squadboard/handoff.py): a DuckDB file has one process at a time.
+        from squadboard import cli, handoff
+
+        handoff.serve(path, cli.handed_runner(con, path))
     return con
 
 

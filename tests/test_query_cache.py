@@ -3,6 +3,8 @@ write that goes through db.audit bumps it, so no session is ever shown a stale f
 
 from __future__ import annotations
 
+import pytest
+
 from squadboard import db, facts, ui
 from tests.conftest import TODAY
 
@@ -22,6 +24,8 @@ def _won_deal(cur, deal_id: str, owner: str, amount: int) -> None:
     )
 
 
+# On the shared store every commit is a new version (tests/test_store.py checks that).
+@pytest.mark.embedded_only
 def test_answers_are_shared_until_a_write_bumps_the_data_version(app_env):
     con = ui.con()
     first = ui.run("squad_attainment", **PERIOD)

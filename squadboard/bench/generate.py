@@ -332,8 +332,12 @@ def _steps(scale: Scale, anchor: date, quarters: list[periods.Period]) -> list[t
         (
             "meta",
             [
-                "insert or replace into meta values ('data_version', '1')",
-                f"insert or replace into meta values ('bench_scale', '{scale.name}')",
+                "merge into meta as t using (select 'data_version' as key, '1' as value) as s "
+                "on t.key = s.key when matched then update set value = s.value "
+                "when not matched then insert values (s.key, s.value)",
+                f"merge into meta as t using (select 'bench_scale' as key, '{scale.name}' as value) "
+                "as s on t.key = s.key when matched then update set value = s.value "
+                "when not matched then insert values (s.key, s.value)",
             ],
         ),
     ]

@@ -11,13 +11,15 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import polars as pl
 
-from squadboard import db
+from squadboard import db, store
 from squadboard.bench import measure
 from squadboard.bench.generate import SCALES
 
@@ -91,8 +93,11 @@ def run(
     keep: bool = False,
     reuse: bool = False,
     echo: Callable[[str], None] = print,
+    lake: str | None = None,
 ) -> dict:
-    """The whole benchmark at one scale; the report (also written to `out` as JSON) back."""
+    """The whole benchmark at one scale; the report (also written to `out` as JSON) back.
+    With `lake` (a new, empty `ducklake:...` store) the organisation is copied into it and
+    everything is timed there, with the kudos many concurrent writers sustain."""
     logging.getLogger("streamlit").setLevel(logging.ERROR)
     scale = SCALES[scale_name]
     anchor = anchor or date.today()
@@ -125,24 +130,30 @@ def run(
                 gen.append("--snapshots-csv")
             report["generate"] = _subprocess(["squadboard.bench.generate", *gen])
         report["db_bytes"] = _file_bytes(path)
-        ctx = measure.context(path, anchor)
+        target: Path | str = path
+        if lake:
+            echo(f"copying it into the shared store {store.describe(lake)} …")
+            report["store"] = store.describe(lake)
+            report["copy_to_lake_s"] = copy_to_lake(path, lake)
+            target = lake
+        ctx = measure.context(target, anchor)
         echo("timing the named queries …")
-        report["queries"] = measure.queries(path, ctx, repeat)
+        report["queries"] = measure.queries(target, ctx, repeat)
         echo("timing the pages …")
         report["empty_page"] = measure.empty_page(work, repeat)
-        report["pages"] = measure.pages(path, anchor, str(ctx["viewer_id"]), repeat)
+        report["pages"] = measure.pages(target, anchor, str(ctx["viewer_id"]), repeat)
         # Find a mentor, Mentoring (issue #13) and Masterminds (issue #15) as the rep they are
         # for, beside the leader's run.
         mentor_pages = ("pages/mentor.py", "pages/mentoring.py", "pages/masterminds.py")
-        for row in measure.pages(path, anchor, str(ctx["seeker_id"]), repeat, mentor_pages):
+        for row in measure.pages(target, anchor, str(ctx["seeker_id"]), repeat, mentor_pages):
             report["pages"].append(row | {"page": f"{row['page']} (as a rep)"})
         # The weekly meeting (issue #14): as a rep opens it (read-only, their squad), and its
         # two heaviest sections for every squad: the bridge and the deals that need help.
         meeting_page = ("pages/meeting.py",)
-        for row in measure.pages(path, anchor, str(ctx["seeker_id"]), repeat, meeting_page):
+        for row in measure.pages(target, anchor, str(ctx["seeker_id"]), repeat, meeting_page):
             report["pages"].append(row | {"page": f"{row['page']} (as a rep)"})
         for section in ("2", "4"):
-            for row in measure.pages(path, anchor, str(ctx["viewer_id"]), repeat, meeting_page,
+            for row in measure.pages(target, anchor, str(ctx["viewer_id"]), repeat, meeting_page,
                                      {"section": section}):  # fmt: skip
                 report["pages"].append(row | {"page": f"{row['page']}?section={section}"})
         echo("computing the views with pandas over the CSV files …")
@@ -150,15 +161,19 @@ def run(
         report["notes"] += report["views"].pop("notes", [])
         echo("importing the deals file through the real importer …")
         report["bare_load"] = measure.bare_load(work / "import_deals.csv", work)
-        report["import"] = measure.import_file(path, work / "import_deals.csv", anchor)
+        report["import"] = measure.import_file(target, work / "import_deals.csv", anchor)
         echo("refusing a 1,000,000-column file …")
         report["wide_file"] = measure.refuse_wide()
-        report["db_bytes_after_import"] = _file_bytes(path)
         echo("importing the order-lines file with its mapping …")
         report["order_lines_bare_load"] = measure.bare_load(work / "order_lines.csv", work)
         report["order_lines_import"] = measure.import_order_lines(
-            path, work / "order_lines.csv", anchor
+            target, work / "order_lines.csv", anchor
         )
+        if lake:
+            echo("many kudos writers at once …")
+            report["kudos_writers"] = kudos_writers(lake, anchor)
+        else:
+            report["db_bytes_after_import"] = _file_bytes(path)
         report["peak_memory_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
         report["load_average"]["end"] = os.getloadavg()
     finally:
@@ -173,6 +188,95 @@ def run(
 
 
 ENGINES = ("pandas", "polars", "duckdb")  # the baselines, each in a process of its own
+
+
+def copy_to_lake(path: Path, lake: str) -> float:
+    """Copy every table of the benchmark file into the new lake, in one commit; seconds back."""
+    started = time.perf_counter()
+    con = db.connect(lake)
+    cur = con.cursor()
+    cur.execute(f"attach '{path}' as bench_file (read_only)")
+    tables = [
+        r[0]
+        for r in cur.execute(
+            "select table_name from duckdb_tables() where database_name = 'bench_file'"
+        ).fetchall()
+    ]
+    cur.begin()
+    for table in tables:
+        cur.execute(f"delete from {table}")
+        cur.execute(f"insert into {table} by name select * from bench_file.main.{table}")
+    for seq, (table, column) in (
+        ("import_id_seq", ("import_log", "import_id")),
+        ("audit_id_seq", ("audit_log", "audit_id")),
+    ):
+        cur.execute(
+            f"update store_seq_{seq} set last_id = (select coalesce(max({column}), 0) from {table})"
+        )
+    cur.commit()
+    cur.execute("detach bench_file")
+    con.close()
+    return time.perf_counter() - started
+
+
+def kudos_writers(lake: str, anchor: date, writers: int = 8, each: int = 10) -> dict:
+    """`writers` threads, each with a connection of its own (as app processes have), give
+    `each` kudos as fast as they can; kudos per second and whether every one was kept."""
+    from squadboard import kudos, plan
+
+    con = db.connect(lake)
+    reps = [
+        r[0]
+        for r in con.cursor()
+        .execute("select rep_id from reps where active order by rep_id limit ?", [writers + 1])
+        .fetchall()
+    ]
+    roomy = plan.Plan(kudos_daily_limit=10**6)
+    errors: list[str] = []
+    cons = [db.connect(lake) for _ in range(writers)]
+
+    def write(w: int) -> None:
+        for n in range(each):
+            try:
+                kudos.give_kudos(
+                    cons[w],
+                    reps[w],
+                    reps[w + 1],
+                    kudos.CATEGORIES[0],
+                    f"bench {w}-{n}",
+                    None,
+                    roomy,
+                    datetime.combine(anchor, datetime.min.time()),
+                    request_key=f"bench-{w}-{n}",
+                )
+            except Exception as exc:  # counted as lost below
+                errors.append(str(exc))
+
+    threads = [threading.Thread(target=write, args=(w,)) for w in range(writers)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    seconds = time.perf_counter() - started
+    kept = (
+        con.cursor()
+        .execute(
+            "select count(*), count(distinct kudos_id) from kudos where kudos_id like 'kudos:bench-%'"
+        )
+        .fetchone()
+    )
+    for c in [con, *cons]:
+        c.close()
+    return {
+        "writers": writers,
+        "given": writers * each,
+        "kept": kept[0],
+        "distinct": kept[1],
+        "errors": errors[:5],
+        "seconds": seconds,
+        "kudos_per_s": writers * each / seconds,
+    }
 
 
 def _views(path: Path, work: Path, ctx: dict, views: dict, timed: list, repeat: int) -> dict:
@@ -428,6 +532,15 @@ def table(report: dict) -> list[str]:
             f"{lines_imp['file_bytes'] / 2**20:.0f} MiB CSV): {lines_imp['total_s']:.1f} s "
             f"(read, combine and validate {lines_imp['read_validate_s']:.1f} s)"
         )
+    kw = report.get("kudos_writers")
+    if kw:
+        lines.append(
+            f"{kw['writers']} concurrent kudos writers: {kw['kudos_per_s']:.1f} kudos/s; "
+            f"{kw['kept']} of {kw['given']} kept ({kw['distinct']} distinct)"
+            + (f"; errors: {kw['errors']}" if kw["errors"] else "")
+        )
+    if "store" in report:
+        lines.append(f"store: {report['store']} (copied in {report['copy_to_lake_s']:.1f} s)")
     if "peak_memory_bytes" in report:
         lines.append(
             f"peak memory of the measuring process: {report['peak_memory_bytes'] / GIB:.2f} GiB"

@@ -328,10 +328,7 @@ def load(
             cur.execute(f"insert into {table} by name select * from frame")
             cur.unregister("frame")
             counts[table] = frame.height
-        cur.execute(
-            "insert or replace into meta values ('demo', ?)",
-            [json.dumps({"seed": seed, "today": str(today or date.today())})],
-        )
+        db.set_meta(cur, "demo", json.dumps({"seed": seed, "today": str(today or date.today())}))
         facts.refresh(cur)
         for table in ("meeting_weeks", "meeting_week_deals", "meeting_week_squads"):
             cur.execute(f"delete from {table}")

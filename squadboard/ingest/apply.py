@@ -11,7 +11,7 @@ from datetime import date
 
 import duckdb
 
-from squadboard import db, facts, meeting
+from squadboard import db, facts, meeting, store
 from squadboard.ingest import TABLES, Batch, ImportFailed, Problem, people, undo, validate
 
 # What a table's rows are keyed by: a batch row replaces the stored row with the same key.
@@ -120,7 +120,8 @@ def write(
         return counts
     as_of = as_of or date.today()
     try:
-        _write(con, batch, counts, actor, as_of)
+        # On a shared store a commit that lost a race with another import runs again.
+        store.retrying(_write)(con, batch, counts, actor, as_of)
     except (
         duckdb.ConstraintException,
         duckdb.ConversionException,
@@ -181,6 +182,9 @@ def _upsert(
         key = ", ".join(f"{k} {v}" for k, v in zip(keys, twice, strict=True))
         problem = f"{table}: {key} is in the import twice, with different values"
         raise ImportFailed([Problem(", ".join(batch.files), None, None, problem)])
+    if store.is_lake(cur):
+        _lake_upsert(cur, batch, table, columns, cols, joined)
+        return
     # Setting a column under a unique constraint (deals.source, reps.email) is slower still than
     # delete + insert, so the update leaves them out; the rare row that changes one is deleted
     # first and inserted anew.
@@ -223,6 +227,48 @@ def _upsert(
     else:
         rows = f"select b.* from batch_rows as b left join {table} as t on {match} order by t.rowid"
         cur.execute(f"insert into {table} by name {rows} {on_conflict}")
+
+
+def _lake_upsert(
+    cur, batch: Batch, table: str, columns: list[tuple], cols: list[str], joined: bool
+) -> None:
+    """The upsert on a shared store, which has no keys for `on conflict`. `joined`: the stored
+    rows replaced are deleted by their rowid and the batch rows inserted (a lake keeps row ids
+    and has no index to re-check); otherwise one MERGE on the key. A column the batch does not
+    have gets its default either way. Then no key of the table may be held twice (a unique
+    column such as reps.email): what a constraint refuses on a DuckDB file."""
+    keys = KEYS[table]
+    if joined:
+        replaced = cur.execute(f"select count({STORED}) from batch_rows").fetchone()[0]
+        if replaced:
+            cur.execute(
+                f"delete from {table} as t "
+                f"where t.rowid in (select {STORED} from batch_rows where {STORED} is not null)"
+            )
+        cur.execute(
+            f"insert into {table} by name select b.* exclude ({STORED}, {MOVED}) from batch_rows as b"
+        )
+    else:
+        match = " and ".join(f"t.{k} = b.{k}" for k in keys)
+        sets = ", ".join(
+            f"{c} = b.{c}" if c in cols else f"{c} = {d or 'null'}"
+            for c, _, _, _, d, _ in columns
+            if c not in keys
+        )
+        matched = f"when matched then update set {sets} " if sets else ""
+        cur.execute(
+            f"merge into {table} as t using batch_rows as b on {match} "
+            f"{matched}when not matched then insert ({', '.join(cols)}) "
+            f"values ({', '.join(f'b.{c}' for c in cols)})"
+        )
+    _check_keys(cur, batch, table)
+
+
+def _check_keys(cur, batch: Batch, table: str) -> None:
+    """On a shared store, refuse the import when it left a key of `table` held twice."""
+    twice = store.check_keys(cur, table)
+    if twice:
+        raise ImportFailed([Problem(", ".join(batch.files), None, None, twice)])
 
 
 def _moved(columns: list[tuple], cols: list[str]) -> str | None:
@@ -297,6 +343,14 @@ def _snapshot(cur: duckdb.DuckDBPyConnection, import_id: int, day: date) -> None
             f"delete from pipeline_snapshots as t "
             f"where t.rowid in (select {STORED} from snapshot_gone)"
         )
+    if replaced and store.is_lake(cur):
+        # A lake has no key for `on conflict`: the rows replaced go, and come back below.
+        cur.execute(
+            f"delete from pipeline_snapshots as t "
+            f"where t.rowid in (select {STORED} from snapshot_rows where {STORED} is not null)"
+        )
+        cur.execute(f"update snapshot_rows set {STORED} = null")
+        new, replaced = new + replaced, 0
     # Rows of deals the day's snapshot did not have are a plain insert (see _upsert).
     _insert(
         cur,
@@ -393,7 +447,7 @@ def _changes(
 def _write(con, batch: Batch, counts: dict[str, int], actor: str, as_of: date) -> None:
     """Work out first what the batch changes; write nothing at all (no log, no undo rows, no
     snapshot) when it changes nothing, else every change in one transaction."""
-    with db.transaction(con) as cur:
+    with db.transaction(con, "import") as cur:
         plans = {}
         for table in TABLES:
             frame = batch.frames.get(table)
@@ -408,10 +462,12 @@ def _write(con, batch: Batch, counts: dict[str, int], actor: str, as_of: date) -
             cur.execute("drop table if exists snapshot_gone")
             batch.import_id = None
             return
+        import_id = store.next_id(cur, "import_id_seq")
         cur.execute(
-            "insert into import_log (imported_at, actor, format, files, rows_read, rows_written, details) "
-            "values (now()::timestamp, ?, ?, ?, ?, ?, ?) returning import_id",
+            "insert into import_log (import_id, imported_at, actor, format, files, rows_read, "
+            "rows_written, details) values (?, now()::timestamp, ?, ?, ?, ?, ?, ?)",
             [
+                import_id,
                 actor,
                 batch.format,
                 ", ".join(batch.files),
@@ -420,7 +476,6 @@ def _write(con, batch: Batch, counts: dict[str, int], actor: str, as_of: date) -
                 json.dumps(batch.changed),
             ],
         )
-        import_id = cur.fetchone()[0]
         batch.import_id = import_id
         # Weeks that ended before this import's day are frozen as they stood without it.
         meeting.freeze(cur, as_of, actor)
@@ -461,6 +516,7 @@ def _write(con, batch: Batch, counts: dict[str, int], actor: str, as_of: date) -
                 if replaced:
                     cur.execute(f"delete from {table} as t where {where}")
                 _insert(cur, rows, f"insert into {table} by name select * from batch_rows")
+                _check_keys(cur, batch, table)
             if rows:
                 undo.keep_added(cur, import_id, table)
             cur.execute("drop table batch_rows")

@@ -343,8 +343,11 @@ def save(con: duckdb.DuckDBPyConnection, name: str, mapping: Mapping, actor: str
     if mapping.problems():
         raise ValueError("; ".join(mapping.problems()))
     with db.transaction(con) as cur:
-        cur.execute(
-            "insert or replace into import_mappings values (?, ?, ?, now()::timestamp)",
-            [name, mapping.to_json(), actor],
+        saved_at = cur.sql("select now()::timestamp").fetchone()[0]
+        db.upsert(
+            cur,
+            "import_mappings",
+            {"name": name},
+            {"mapping": mapping.to_json(), "saved_by": actor, "saved_at": saved_at},
         )
         db.audit(cur, actor, "save_mapping", "import_mappings", name, mapping.to_json())
