@@ -16,6 +16,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -317,3 +318,51 @@ def test_a_killed_supervisor_leaves_no_process_behind(serve, demo_copy):
     run.process.kill()  # SIGKILL: no handler runs; the parent-death signal stops the app
     run.process.wait()
     assert _wait_gone(children) == set()
+
+
+@needs_nginx
+def test_nginx_with_the_template_runs_without_root(tmp_path):
+    """The proxy as an unprivileged user (dropped to `nobody` when the tests run as root): it
+    starts, routes to the app and keeps its pid, logs and temporary files in its own folder."""
+    import http.server
+    import pwd
+
+    class Health(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args):
+            pass
+
+    upstream = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Health)
+    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    prefix = Path(tempfile.mkdtemp(prefix="squadboard-nginx-"))  # /tmp: reachable by anyone
+    port = _port()
+    conf = prefix / "nginx.conf"
+    conf.write_text(replicas.nginx_config(prefix, f"127.0.0.1:{port}", [upstream.server_port]))
+    command = [replicas.NGINX, "-p", str(prefix), "-e", str(prefix / "error.log"), "-c", str(conf)]
+    if os.geteuid() == 0:
+        if replicas.SETPRIV is None:
+            pytest.skip("running as root without util-linux's setpriv to drop to nobody")
+        nobody = pwd.getpwnam("nobody")
+        os.chown(prefix, nobody.pw_uid, nobody.pw_gid)
+        command = [replicas.SETPRIV, f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}",
+                   "--clear-groups", *command]  # fmt: skip
+    proxy = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        replicas.wait_ready(f"http://127.0.0.1:{port}", timeout=30, process=proxy)
+        status, headers = _get(f"http://127.0.0.1:{port}", "someone")
+        assert status == 200
+        assert headers["X-Squadboard-Upstream"] == f"127.0.0.1:{upstream.server_port}"
+        uid = int(Path(f"/proc/{proxy.pid}/status").read_text().split("Uid:")[1].split()[0])
+        assert uid != 0
+        assert (prefix / "nginx.pid").read_text().strip() == str(proxy.pid)
+        assert {"client_body", "proxy", "error.log"} <= {p.name for p in prefix.iterdir()}
+    finally:
+        proxy.terminate()
+        output, _ = proxy.communicate(timeout=30)
+        upstream.shutdown()
+        shutil.rmtree(prefix, ignore_errors=True)
+    assert "emerg" not in output and "alert" not in output, output  # e.g. no /var/log/nginx
