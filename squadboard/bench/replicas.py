@@ -152,7 +152,8 @@ def serve(
             prefix.mkdir(exist_ok=True)
             conf = prefix / "nginx.conf"
             conf.write_text(nginx_config(prefix, listen_address(host, listen), ports))
-            # -e: the error log from the first line on, never /var/log/nginx
+            # -e: the error log in the prefix from the first line on (Debian's nginx starts
+            # on stderr, other builds on /var/log/nginx/error.log, which needs root)
             command = [NGINX, "-p", str(prefix), "-e", str(prefix / "error.log"), "-c", str(conf)]
             with (log_dir / "nginx.log").open("w") as log:
                 running.proxy = subprocess.Popen(
