@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from squadboard import db
+from squadboard import db, demo
 from squadboard.bench import load, replicas
 from squadboard.cli import main
 from tests.conftest import TODAY
@@ -32,6 +32,24 @@ from tests.conftest import TODAY
 needs_nginx = pytest.mark.skipif(
     shutil.which("nginx") is None, reason="nginx is not installed (apt-get install nginx)"
 )
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory) -> Path:
+    """The demo organisation in a DuckDB file, whatever store the rest of the suite runs on:
+    one process serving a file is what these tests are about."""
+    path = tmp_path_factory.mktemp("serve") / "demo.duckdb"
+    connection = db.connect(path)
+    demo.load(connection, seed=7, today=TODAY)
+    connection.close()
+    return path
+
+
+@pytest.fixture
+def demo_copy(demo_db, tmp_path) -> Path:
+    path = tmp_path / "squadboard.duckdb"
+    shutil.copyfile(demo_db, path)
+    return path
 
 
 def _descendants(pid: int) -> set[int]:

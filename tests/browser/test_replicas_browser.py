@@ -17,8 +17,10 @@ import duckdb
 import polars as pl
 import pytest
 
+from squadboard import db, demo
 from squadboard.bench import load, replicas
 from tests.browser.conftest import Visit, sign_in
+from tests.conftest import TODAY
 
 pytestmark = [
     pytest.mark.browser,
@@ -50,7 +52,7 @@ def two_processes(idp, demo_file, folder):
     with replicas.serve(
         copies,
         port=port,
-        env={"SQUADBOARD_TODAY": "2026-11-23"},
+        env={"SQUADBOARD_TODAY": TODAY.isoformat()},
         log_dir=folder / "logs",
         options={"secrets.files": str(secrets_file)},
     ) as served:
@@ -122,8 +124,12 @@ def _upload_import_and_download(browser, url: str, tmp_path) -> list[tuple[str, 
 
 
 def test_a_leader_uploads_imports_and_downloads_through_nginx_on_one_process(
-    browser, idp, demo_file, tmp_path
+    browser, idp, tmp_path
 ):
+    demo_file = tmp_path / "demo.duckdb"  # a file each process copies, whatever the suite's store
+    connection = db.connect(demo_file)
+    demo.load(connection, seed=7, today=TODAY)
+    connection.close()
     with two_processes(idp, demo_file, tmp_path) as (served, copies):
         answered = _upload_import_and_download(browser, served.url, tmp_path)
         processes = [f"127.0.0.1:{p}" for p in served.ports]
