@@ -226,6 +226,23 @@ def test_a_file_that_is_not_a_database_or_a_port_in_use_is_refused_in_words(
     assert "--processes takes 1 to" in capsys.readouterr().err
 
 
+def test_a_database_file_another_process_has_open_is_refused_in_words(demo_copy, capsys):
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+         "print('open', flush=True); time.sleep(60)", str(demo_copy)],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        assert main(["serve", "--db", str(demo_copy), "--port", str(_port())]) == 2
+    finally:
+        holder.kill()
+        holder.wait()
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {demo_copy} is open in another process")
+    assert len(err.strip().splitlines()) == 1
+
+
 def test_a_relative_database_path_means_the_one_from_where_serve_is_run(demo_copy, monkeypatch):
     # the app processes run in the project folder; the path must not change meaning there
     from squadboard import deploy
