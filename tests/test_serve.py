@@ -332,6 +332,20 @@ def test_two_processes_behind_nginx_get_the_store_text_and_sigterm_stops_everyth
 
 
 @needs_nginx
+def test_ctrl_c_while_the_processes_start_leaves_nothing_behind(serve):
+    run = serve("--processes", "2", "--db", LAKE, "--port", str(_port()))
+    run.read_until("starting 2 app processes and nginx")
+    deadline = time.monotonic() + 30
+    while len(children := _descendants(run.process.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(children) >= 2
+    run.process.send_signal(signal.SIGINT)  # before they answer their health checks
+    code, out = run.finish()
+    assert code == 0 and "SIGINT: stopped" in out and "is up" not in out
+    assert _wait_gone(children) == set()
+
+
+@needs_nginx
 def test_a_process_that_dies_stops_the_others_and_exits_1(serve):
     run = serve("--processes", "2", "--db", LAKE, "--port", str(_port()))
     run.read_until("Ctrl-C or SIGTERM stops them all.")
