@@ -105,10 +105,12 @@ def describe(
     served: replicas.Replicas, host: str, port: int, log_dir: Path, store: str
 ) -> list[str]:
     """What `serve` prints once everything answers: where to go, what runs where, the logs."""
-    # on every interface: this machine's name, which is what people type
-    name = socket.getfqdn() if host in ("0.0.0.0", "::", "") else host
+    name, where = host, ""
+    if host in ("0.0.0.0", "::", ""):  # every interface: this machine's name is what people type
+        name, where = socket.getfqdn(), " (on every interface)"
+        name = socket.gethostname() if name.startswith("localhost") else name
     lines = [
-        f"Squadboard is up: http://{replicas.listen_address(name, port)}",
+        f"Squadboard is up: http://{replicas.listen_address(name, port)}{where}",
         f"  store       {shown(store)}",
     ]
     if served.proxy is not None:

@@ -415,3 +415,22 @@ def test_nginx_with_the_template_runs_without_root(tmp_path):
         upstream.shutdown()
         shutil.rmtree(prefix, ignore_errors=True)
     assert "emerg" not in output and "alert" not in output, output  # e.g. no /var/log/nginx
+
+
+def test_on_every_interface_it_gives_this_machines_name_not_a_wildcard(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from squadboard import deploy
+
+    monkeypatch.setattr(socket, "getfqdn", lambda: "squadboard.internal")
+    served = replicas.Replicas(
+        url="http://127.0.0.1:8080",
+        ports=[41001, 41002],
+        processes=[SimpleNamespace(pid=11), SimpleNamespace(pid=12)],
+        proxy=SimpleNamespace(pid=10),
+    )
+    lines = deploy.describe(served, "0.0.0.0", 8080, tmp_path, "ducklake:postgres:password=x")
+    assert lines[0] == "Squadboard is up: http://squadboard.internal:8080 (on every interface)"
+    assert lines[1].split() == ["store", "ducklake:postgres:password=***"]
+    assert "nginx on 0.0.0.0:8080" in lines[2]
+    assert "127.0.0.1:41002 (pid 12" in lines[4]  # behind the proxy: the loopback only
