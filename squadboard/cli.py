@@ -99,6 +99,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--work-dir", type=Path, help="where the copies go (default: a temp folder)")
     p.add_argument("--out", type=Path, metavar="FILE.json", help="also write the report as JSON")
 
+    p = sub.add_parser(
+        "serve",
+        help="run the dashboard: N app processes, nginx in front of several (README, "
+        "'Several app processes behind nginx'); Ctrl-C stops them",
+    )
+    p.add_argument("--processes", type=int, default=1, help="app processes (default 1)")
+    p.add_argument("--port", type=int, default=8080, help="the port people open (default 8080)")
+    p.add_argument(
+        "--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1; "
+        "0.0.0.0 for every interface)"
+    )  # fmt: skip
+    p.add_argument(
+        "--db",
+        help="a database file (one process) or the shared store 'ducklake:...' (docs/deploy.md); "
+        f"default: $SQUADBOARD_DB or {db.DEFAULT_DB.relative_to(db.ROOT)}",
+    )
+    p.add_argument("--log-dir", type=Path, help="where the logs go (default: a new temp folder)")
+
     p = sub.add_parser("bench", help="time queries, pages and imports on a big generated org")
     p.add_argument(
         "--scale",
@@ -368,6 +386,17 @@ def cmd_maintain(args) -> int:
     return EXIT_OK
 
 
+def cmd_serve(args) -> int:
+    from squadboard import deploy
+
+    try:
+        databases = deploy.plan(args.processes, args.db, args.host, args.port)
+    except deploy.Refused as refused:
+        print(f"error: {refused}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return deploy.run(databases, host=args.host, port=args.port, log_dir=args.log_dir)
+
+
 COMMANDS = {
     "demo": cmd_demo,
     "import": cmd_import,
@@ -375,9 +404,8 @@ COMMANDS = {
     "bench": cmd_bench,
     "capacity": cmd_capacity,
     "maintain": cmd_maintain,
+    "serve": cmd_serve,
 }
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)

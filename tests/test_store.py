@@ -21,7 +21,7 @@ import pytest
 from squadboard import cli, db, demo, kudos, plan, store
 from squadboard.ingest import apply as ingest_apply
 from squadboard.ingest import formats
-from tests.conftest import TODAY, SharedStores
+from tests.conftest import ADMIN, TODAY, SharedStores
 from tests.pg_cluster import Cluster, pg_bin
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -119,8 +119,8 @@ def test_upserts_hold_the_key_on_the_lake(lake):
     cur = con.cursor()
     before = cur.execute("select count(*) from plan_settings").fetchone()[0]
     p = plan.load(con)
-    plan.save(con, p, "maya.chen")
-    plan.save(con, p, "maya.chen")
+    plan.save(con, p, ADMIN)
+    plan.save(con, p, ADMIN)
     rows = cur.execute("select key, count(*) from plan_settings group by key having count(*) > 1")
     assert rows.fetchall() == []
     assert cur.execute("select count(*) from plan_settings").fetchone()[0] >= before
@@ -329,7 +329,7 @@ def test_each_process_notices_another_processes_commit(lake):
     version = db.data_version(first)
     assert db.data_version(second) == version
     p = plan.load(second)
-    plan.save(second, p, "maya.chen")
+    plan.save(second, p, ADMIN)
     assert db.data_version(first) > version
 
 
@@ -358,9 +358,10 @@ def test_every_named_query_runs_on_the_lake(lake):
     rep = cur.execute("select rep_id from reps order by rep_id limit 1").fetchone()[0]
     squad = cur.execute("select squad_id from squads order by squad_id limit 1").fetchone()[0]
     credit = cur.execute("select credit_id from deal_credits limit 1").fetchone()[0]
+    account = cur.execute("select min(account) from deals").fetchone()[0]
     values = {
         "DATE": "2026-10-01",
-        "VARCHAR": None,
+        "VARCHAR": "x",
         "INTEGER": 3,
         "DOUBLE": 0.5,
         "BOOLEAN": True,
@@ -370,6 +371,7 @@ def test_every_named_query_runs_on_the_lake(lake):
         "viewer_id": rep,
         "squad_id": squad,
         "credit_id": credit,
+        "account": account,
         "metric": "attainment",
         "period_end": "2027-01-01",
         "as_of": TODAY.isoformat(),

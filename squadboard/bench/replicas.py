@@ -1,10 +1,14 @@
 """N Squadboard app processes behind nginx on this machine (issue #19): for the load test, the
-capacity figures and an organisation's first deployment (scripts/serve_replicas.py).
+capacity figures and an organisation's first deployment (`python -m squadboard serve`,
+squadboard/deploy.py).
 
 Every process is `streamlit run app.py` on a port of its own; nginx (Debian's package) listens
-in front with the sticky-session configuration of deploy/nginx.conf.template. With one
-process no proxy is started. An embedded DuckDB file has one process at a time: several
+in front with the sticky-session configuration of deploy/nginx.conf.template, run as whoever
+runs this (its pid file, logs and temporary files in the log folder, nothing under /var). With
+one process no proxy is started. An embedded DuckDB file has one process at a time: several
 processes need a database each (`databases`, for read-only measurements) or the shared store.
+Children are stopped on leaving; where util-linux's `setpriv` exists they also get SIGTERM if
+this process dies without stopping them (parent-death signal), so none is left behind.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from squadboard import db
 
 TEMPLATE = db.ROOT / "deploy" / "nginx.conf.template"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+SETPRIV = shutil.which("setpriv")
 MAX_UPLOAD = "200m"  # .streamlit/config.toml server.maxUploadSize (MB)
 
 
@@ -41,6 +46,22 @@ def nginx_config(prefix: Path, listen: str, ports: list[int]) -> str:
     for key, value in values.items():
         text = text.replace("{" + key + "}", value)
     return text
+
+
+def listen_address(host: str, port: int) -> str:
+    """nginx's `listen` value: an IPv6 address goes in brackets."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def local_url(host: str, port: int) -> str:
+    """Where this machine reaches a server listening on `host` (a wildcard: the loopback)."""
+    host = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(host, host)
+    return f"http://{listen_address(host, port)}"
+
+
+def _child(command: list[str]) -> list[str]:
+    """`command`, so that the child gets SIGTERM if this process dies (setpriv --pdeathsig)."""
+    return [SETPRIV, "--pdeathsig", "TERM", "--", *command] if SETPRIV else command
 
 
 def wait_ready(url: str, timeout: float = 120.0, process: subprocess.Popen | None = None) -> None:
@@ -77,66 +98,71 @@ class Replicas:
 
 @contextmanager
 def serve(
-    databases: list[Path],
+    databases: list[Path | str],
     *,
+    host: str = "127.0.0.1",
     port: int | None = None,
     env: dict[str, str] | None = None,
     log_dir: Path | None = None,
     proxy: bool | None = None,
+    options: dict[str, str] | None = None,
 ):
-    """One app process per database, and nginx in front when there are several (or `proxy`);
-    everything stopped on leaving."""
+    """One app process per database (a file path, or a shared store's text passed as it is),
+    and nginx in front when there are several (or `proxy`), listening on `host`:`port` (a free
+    port if none); the app processes listen on the loopback only, but a lone process without a
+    proxy listens on `host`:`port` itself. `options` are Streamlit's command-line options
+    (e.g. {"secrets.files": PATH}). Everything is stopped on leaving."""
     log_dir = Path(log_dir or tempfile.mkdtemp(prefix="squadboard-replicas-"))
     log_dir.mkdir(parents=True, exist_ok=True)
     proxy = len(databases) > 1 if proxy is None else proxy
+    app_host = "127.0.0.1" if proxy else host
     ports = [free_port() for _ in databases]
+    if port and not proxy:
+        ports[0] = port
+    extra = [arg for key, value in (options or {}).items() for arg in (f"--{key}", value)]
     running = Replicas(url="", ports=ports)
     try:
         for n, (database, app_port) in enumerate(zip(databases, ports, strict=True)):
             environment = os.environ | (env or {}) | {"SQUADBOARD_DB": str(database)}
-            log = (log_dir / f"app-{n}.log").open("w")
-            running.processes.append(
-                subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "streamlit",
-                        "run",
-                        str(db.ROOT / "app.py"),
-                        "--server.port",
-                        str(app_port),
-                        "--server.address",
-                        "127.0.0.1",
-                        "--server.headless",
-                        "true",
-                        "--browser.gatherUsageStats",
-                        "false",
-                        # a served app never reloads its modules when a file changes under it
-                        "--server.fileWatcherType",
-                        "none",
-                    ],
-                    cwd=db.ROOT,
-                    env=environment,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                )  # fmt: skip
-            )
+            command = [
+                sys.executable, "-m", "streamlit", "run", str(db.ROOT / "app.py"),
+                "--server.port", str(app_port), "--server.address", app_host,
+                "--server.headless", "true", "--browser.gatherUsageStats", "false",
+                # a served app never reloads its modules when a file changes under it
+                "--server.fileWatcherType", "none",
+                *extra,
+            ]  # fmt: skip
+            with (log_dir / f"app-{n}.log").open("w") as log:
+                running.processes.append(
+                    subprocess.Popen(
+                        _child(command),
+                        cwd=db.ROOT,
+                        env=environment,
+                        stdout=log,
+                        stderr=subprocess.STDOUT,
+                        # a Ctrl-C in a terminal reaches the supervisor alone, which stops them
+                        process_group=0,
+                    )
+                )
         for process, app_port in zip(running.processes, ports, strict=True):
-            wait_ready(f"http://127.0.0.1:{app_port}", process=process)
+            wait_ready(local_url(app_host, app_port), process=process)
         if proxy:
             listen = port or free_port()
             prefix = log_dir / "nginx"
             prefix.mkdir(exist_ok=True)
             conf = prefix / "nginx.conf"
-            conf.write_text(nginx_config(prefix, f"127.0.0.1:{listen}", ports))
-            log = (log_dir / "nginx.log").open("w")
-            running.proxy = subprocess.Popen(
-                [NGINX, "-p", str(prefix), "-c", str(conf)], stdout=log, stderr=subprocess.STDOUT
-            )
-            running.url = f"http://127.0.0.1:{listen}"
+            conf.write_text(nginx_config(prefix, listen_address(host, listen), ports))
+            # -e: the error log in the prefix from the first line on (Debian's nginx starts
+            # on stderr, other builds on /var/log/nginx/error.log, which needs root)
+            command = [NGINX, "-p", str(prefix), "-e", str(prefix / "error.log"), "-c", str(conf)]
+            with (log_dir / "nginx.log").open("w") as log:
+                running.proxy = subprocess.Popen(
+                    _child(command), stdout=log, stderr=subprocess.STDOUT, process_group=0
+                )
+            running.url = local_url(host, listen)
             wait_ready(running.url, process=running.proxy)
         else:
-            running.url = f"http://127.0.0.1:{ports[0]}"
+            running.url = local_url(host, ports[0])
         yield running
     finally:
         for process in [running.proxy, *running.processes]:
