@@ -406,6 +406,8 @@ COMMANDS = {
     "maintain": cmd_maintain,
     "serve": cmd_serve,
 }
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)

@@ -36,9 +36,7 @@ def give_kudos(
     store, returns the kudos already given and writes nothing."""
     return write_step(
         con,
-        lambda cur: give_in(
-            cur, actor, to_rep, category, message, deal_id, plan, now, request_key
-        ),
+        lambda cur: give_in(cur, actor, to_rep, category, message, deal_id, plan, now, request_key),
         "kudos",
     )
 

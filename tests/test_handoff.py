@@ -53,7 +53,9 @@ def squadboard(*args: str, cwd: Path, handed: bool = True) -> subprocess.Complet
 
 def test_a_query_runs_while_the_dashboard_holds_the_file(held, tmp_path):
     path, con = held
-    done = squadboard("query", "roster", "--db", path.name, "--format", "json", *AS_OF, cwd=tmp_path)
+    done = squadboard(
+        "query", "roster", "--db", path.name, "--format", "json", *AS_OF, cwd=tmp_path
+    )
     assert done.returncode == 0, done.stderr
     rows = json.loads(done.stdout)
     assert len(rows) == db.run(con, "roster", as_of=TODAY).height > 0

@@ -133,9 +133,7 @@ def test_two_app_processes_a_cli_import_and_a_reader_on_the_shared_store(lake, t
             text=True,
         )
         go.touch()  # the sessions write while the import runs
-        started = time.monotonic()
         out, err = importer.communicate(timeout=1200)
-        import_s = time.monotonic() - started
         assert importer.returncode == 0, err
         done.touch()
         results = []

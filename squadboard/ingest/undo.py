@@ -173,9 +173,7 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int, actor: str) -> dict[str
             # The deals it touched, as the import refreshed them (a whole refresh of a table
             # just filled by a large import also made DuckDB 1.5.5 lose the table's rows from
             # view until the file was reopened: tests/test_import_large_batch.py).
-            facts.refresh(
-                cur, "select deal_id from undo_scope", activities="activities" in counts
-            )
+            facts.refresh(cur, "select deal_id from undo_scope", activities="activities" in counts)
             for day in days:
                 facts.refresh_snapshots(cur, day)
         cur.execute("drop table undo_scope")
