@@ -390,7 +390,15 @@ def _coerce(query: Query, param: Param, value: object) -> object:
                     raise ValueError
                 return text in ("true", "1")
             case _:
-                return str(value)
+                text = str(value)
+                if "\x00" in text:
+                    # No name, id or label holds one; the shared store's catalog (PostgreSQL)
+                    # cannot even be asked about one (DuckLake writes the value into its query).
+                    raise QueryError(
+                        f"query {query.name}: parameter {param.name} must not contain a NUL "
+                        "character"
+                    )
+                return text
     except (TypeError, ValueError):
         example = {"DATE": "2026-10-01", "INTEGER": "3", "DOUBLE": "0.5", "BOOLEAN": "true"}
         raise QueryError(

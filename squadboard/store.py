@@ -133,7 +133,14 @@ def connect_lake(target: str, data: str | None = None) -> duckdb.DuckDBPyConnect
         con = duckdb.connect(target, config=config)
     except duckdb.Error as exc:
         raise StoreError(f"cannot open {describe(target)}: {exc}") from None
+    _LAKES.add(con.execute("select current_database()").fetchone()[0])
     return con
+
+
+# The names the lakes opened in this process go by (a lake's default database is named after
+# its catalog, e.g. 'postgres:host=db'): is_lake asks only for the current database's name,
+# not for the list of databases, which costs a catalog round trip on every write and read.
+_LAKES: set[str] = set()
 
 
 def _quote(text: str) -> str:
@@ -148,13 +155,10 @@ def _catalog(con: duckdb.DuckDBPyConnection) -> str | None:
     """The lake's database name when the connection's default database is a DuckLake."""
     cur = con.cursor()
     try:
-        row = cur.execute(
-            "select database_name, type from duckdb_databases() "
-            "where database_name = current_database()"
-        ).fetchone()
+        name = cur.execute("select current_database()").fetchone()[0]
     finally:
         cur.close()
-    return row[0] if row and row[1] == "ducklake" else None
+    return name if name in _LAKES else None
 
 
 def snapshot_id(con: duckdb.DuckDBPyConnection) -> int | None:

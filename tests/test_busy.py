@@ -52,6 +52,7 @@ def _open(path, monkeypatch) -> AppTest:
     return at.run()
 
 
+@pytest.mark.embedded_only  # a DuckDB file's lock; a shared store has none
 def test_a_locked_database_shows_a_plain_busy_page(locked, monkeypatch):
     at = _open(locked, monkeypatch)
     text = _everything(at)

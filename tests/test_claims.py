@@ -316,6 +316,8 @@ def test_a_rep_is_never_offered_their_own_claim_to_confirm(app_env):
     assert list(history["actor_name"]) == ["Marcus Hill"]
 
 
+# On a shared store the first commit wins instead: the other tab's would be the one refused.
+@pytest.mark.embedded_only
 def test_two_tabs_confirming_at_the_same_moment_write_once(org):
     credit_id = file(org)
     other_tab = org.cursor()

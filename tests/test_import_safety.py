@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from squadboard import cli, db, facts
+from squadboard import cli, db, facts, store
 from squadboard.ingest import ImportFailed, formats, reader
 from squadboard.ingest import apply as ingest_apply
 from tests.conftest import TODAY, assert_same_contents, table_contents
@@ -237,7 +237,7 @@ def test_the_cli_refuses_each_with_exit_2_and_the_reason(demo_copy, tmp_path, ca
 
 
 def _from_the_future(path):
-    con = duckdb.connect(str(path))
+    con = store.connect_lake(path) if store.is_lake_target(path) else duckdb.connect(str(path))
     con.execute(
         "update meta set value = ? where key = 'schema_version'", [str(db.SCHEMA_VERSION + 1)]
     )

@@ -48,8 +48,12 @@ STATUS = {"D5": "won", "D6": "lost", "D12": "won"}
 
 def _snapshot(cur, day: str, rows: dict, stage: str = "Proposal") -> None:
     for deal_id, (owner, amount, close) in rows.items():
+        # delete and insert: a shared store has no key for `insert or replace`
         cur.execute(
-            "insert or replace into pipeline_snapshots values (?, ?, ?, ?, ?, 0.5, ?)",
+            "delete from pipeline_snapshots where snapshot_date = ? and deal_id = ?", [day, deal_id]
+        )
+        cur.execute(
+            "insert into pipeline_snapshots values (?, ?, ?, ?, ?, 0.5, ?)",
             [day, deal_id, owner, stage, amount, close],
         )
 

@@ -83,6 +83,7 @@ def test_a_newer_file_is_refused_with_a_clear_message(tmp_path):
         "insert into quotas (kind, owner_id, period_start, period_end, amount) values ('squad_base', 's', '2026-01-01', '2026-04-01', -1)",
     ],
 )
+@pytest.mark.embedded_only  # check constraints; on a lake the application checks
 def test_the_schema_refuses_impossible_rows(con, sql):
     with pytest.raises(duckdb.ConstraintException):
         con.execute(sql)

@@ -95,6 +95,7 @@ def test_keys_are_read_from_the_schema_inline_and_table_level():
     assert "credited_revenue" not in found
 
 
+@pytest.mark.embedded_only
 def test_the_embedded_default_still_refuses_a_duplicate_key(con):
     cur = con.cursor()
     cur.execute("insert into squads (squad_id, name) values ('s', 'S')")
