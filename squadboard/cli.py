@@ -70,6 +70,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--undo", type=int, metavar="IMPORT_ID", help="undo that import (the newest first)"
     )
 
+    p = sub.add_parser(
+        "restore",
+        help="load a new, empty store from a database export (e.g. one DuckDB 2.0 wrote)",
+    )
+    p.add_argument("folder", type=Path, metavar="FOLDER", help="the EXPORT DATABASE folder")
+    p.add_argument("--db", type=_store, help=db_help)
+
     p = sub.add_parser("query", help="print a named query's rows")
     p.add_argument("name", metavar="NAME", help="query name (a file stem in queries/)")
     p.add_argument("--db", type=_store, help=db_help)
@@ -292,6 +299,25 @@ def cmd_query(args) -> int:
     return EXIT_OK
 
 
+def cmd_restore(args) -> int:
+    from squadboard import restore
+
+    target = args.db or db.default_db_path()
+    con = _open(target)
+    try:
+        counts = restore.restore(con, args.folder)
+    except restore.RestoreRefused as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except duckdb.Error as exc:
+        print(f"error: {args.folder}: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"restored into {store.describe(target)}:")
+    for table, n in counts.items():
+        print(f"  {table:24} {n:>10,}")
+    return EXIT_OK
+
+
 def cmd_bench(args) -> int:
     from squadboard.bench import run
 
@@ -405,6 +431,7 @@ COMMANDS = {
     "capacity": cmd_capacity,
     "maintain": cmd_maintain,
     "serve": cmd_serve,
+    "restore": cmd_restore,
 }
 
 

@@ -86,7 +86,7 @@ def check_database_file(path: str | Path, *, tables: bool = True) -> None:
         )
     if not tables:
         return
-    con = duckdb.connect(str(target), read_only=True)
+    con = open_file(target, read_only=True)
     try:
         found = con.execute("select table_name from information_schema.tables").fetchall()
     finally:
@@ -116,10 +116,26 @@ def connect(path: str | Path = ":memory:", *, read_only: bool = False) -> duckdb
         return con
     if path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    con = open_file(path, read_only=read_only)
     if not read_only:
         ensure_schema(con)
     return con
+
+
+def open_file(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """duckdb.connect, with a file that a newer DuckDB wrote named as such: Squadboard before
+    the shared store used DuckDB 2.0, whose files DuckDB 1.5.5 cannot read."""
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        if "newer version of duckdb" not in str(exc).lower():
+            raise
+        raise NewerDatabase(
+            f"{Path(path).name} was written by a newer DuckDB (Squadboard before the shared store "
+            f"used DuckDB 2.0; this one uses DuckDB {duckdb.__version__}, which cannot read it). "
+            'Carry its data over with an export: see docs/deploy.md, "A database from an '
+            'earlier Squadboard"; or move the file aside to start afresh'
+        ) from None
 
 
 def _ensure_lake_schema(cur: duckdb.DuckDBPyConnection) -> None:
