@@ -9,6 +9,7 @@ import os
 import shutil
 import sys
 import threading
+import weakref
 from datetime import date
 from pathlib import Path
 
@@ -457,8 +458,14 @@ def handed_runner(con: duckdb.DuckDBPyConnection, database: str | Path):
     """What the dashboard holding `database` on `con` runs for a handed command line: the
     command, on `con`, its output to the caller; paths resolved against the caller's folder."""
     served = os.path.realpath(str(database))
+    # Held weakly: a dashboard that lets the file go (its cache cleared) must close it, and a
+    # command then opens the file itself (handoff.Gone).
+    held = weakref.ref(con)
 
     def run(argv: list[str], cwd: str, out, err) -> int:
+        con = held()
+        if con is None:
+            raise handoff.Gone(database)
         with handoff.redirected(out, err):
             try:
                 args = build_parser().parse_args(argv)

@@ -62,6 +62,10 @@ def _private_folder(folder: Path) -> None:
 Runner = Callable[[list[str], str, "Stream", "Stream"], int]
 
 
+class Gone(Exception):
+    """The dashboard no longer holds the file: the command is to open it itself."""
+
+
 class Stream:
     """A text stream whose writes go to the caller as JSON lines ({"out": ...} / {"err": ...})."""
 
@@ -150,6 +154,10 @@ class _Handler(socketserver.StreamRequestHandler):
                 rc = self.server.runner(argv, cwd, Stream(send, "out"), Stream(send, "err"))
             except BrokenPipeError:
                 return  # the caller went away; its command ran (or was refused) all the same
+            except Gone:
+                send({"gone": True})  # the caller runs the command itself
+                _stop(self.server)
+                return
         send({"rc": rc})
 
 
@@ -174,6 +182,7 @@ def serve(database: str | Path, runner: Runner) -> Path | None:
     key = str(path)
     with _INSTALL:
         if key in _SERVING:
+            _SERVING[key].runner = runner  # the file opened again: serve the new connection
             return path
         try:
             _private_folder(path.parent)
@@ -187,6 +196,17 @@ def serve(database: str | Path, runner: Runner) -> Path | None:
         _SERVING[key] = server
     threading.Thread(target=server.serve_forever, name="squadboard-handoff", daemon=True).start()
     return path
+
+
+def _stop(server: _Server) -> None:
+    """Stop listening (the socket goes too), from a handler thread."""
+    with _INSTALL:
+        for key, serving in list(_SERVING.items()):
+            if serving is server:
+                del _SERVING[key]
+                with contextlib.suppress(OSError):
+                    os.unlink(key)
+    threading.Thread(target=server.shutdown, daemon=True).start()
 
 
 # The command line's side ------------------------------------------------------------------
@@ -219,6 +239,8 @@ def forward(database: str | Path, argv: list[str], cwd: str) -> int | None:
                 elif "rc" in message:
                     sys.stdout.flush()
                     return int(message["rc"])
+                elif message.get("gone"):
+                    return None  # that dashboard has let the file go
     except OSError:
         pass
     print(

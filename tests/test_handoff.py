@@ -7,6 +7,7 @@ listens like one; the commands run as separate processes, as cron would start th
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
@@ -159,3 +160,30 @@ def test_without_a_dashboard_the_command_opens_the_file_itself(demo_file, tmp_pa
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("rep_id,")
     duckdb.connect(str(path)).close()  # and it let go of the file
+
+
+def test_a_dashboard_that_let_the_file_go_leaves_the_command_to_open_it(
+    demo_file, tmp_path, monkeypatch
+):
+    if not isinstance(demo_file, Path):
+        pytest.skip("the hand-over is for the embedded DuckDB file")
+    path = tmp_path / "let-go.duckdb"
+    shutil.copy(demo_file, path)
+    monkeypatch.setenv("SQUADBOARD_HANDOFF", "1")
+    con = db.connect(path)
+    handoff.serve(path, cli.handed_runner(con, path))
+    con.close()
+    del con  # the dashboard's cache cleared: nothing holds the connection any more
+    gc.collect()
+    done = squadboard("query", "roster", "--db", str(path), *AS_OF, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("rep_id,")
+    assert not handoff.socket_path(path).exists()  # it stopped listening
+    # Opened again, the dashboard listens again, with its new connection.
+    again = db.connect(path)
+    handoff.serve(path, cli.handed_runner(again, path))
+    try:
+        handed = squadboard("query", "roster", "--db", str(path), *AS_OF, cwd=tmp_path)
+        assert handed.returncode == 0, handed.stderr
+    finally:
+        again.close()
