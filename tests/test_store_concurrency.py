@@ -42,6 +42,12 @@ KUDOS_PER_SESSION = 2
 needs_pg = pytest.mark.skipif(pg_bin() is None, reason="PostgreSQL is not installed")
 
 
+def _members(cur) -> list[str]:
+    """The reps in a squad now: the owners of the big file's deals."""
+    sql = "select rep_id from squad_members where valid_to is null order by rep_id"
+    return [r[0] for r in cur.execute(sql).fetchall()]
+
+
 def _big_file(folder: Path, owners: list[str], deals: int = IMPORT_DEALS) -> Path:
     folder.mkdir()
     lines = ["deal_id,name,owner_id,status,amount,probability,created_date,close_date,stage"]
@@ -59,12 +65,7 @@ def _big_file(folder: Path, owners: list[str], deals: int = IMPORT_DEALS) -> Pat
 def test_two_app_processes_a_cli_import_and_a_reader_on_the_shared_store(lake, tmp_path):  # noqa: F811
     con = db.connect(lake)
     cur = con.cursor()
-    owners = [
-        r[0]
-        for r in cur.execute(
-            "select rep_id from squad_members where valid_to is null order by rep_id"
-        ).fetchall()
-    ]
+    owners = _members(cur)
     big = _big_file(tmp_path / "big", owners)
     before = total(db.run(con, "squad_attainment", **PERIOD))
     kudos_before = cur.execute("select count(*) from kudos").fetchone()[0]
@@ -194,12 +195,7 @@ def test_one_app_process_a_cli_import_and_cli_readers_on_the_embedded_default(de
     shutil.copy(demo_file, path)
     con = db.connect(path)
     cur = con.cursor()
-    owners = [
-        r[0]
-        for r in cur.execute(
-            "select rep_id from squad_members where valid_to is null order by rep_id"
-        ).fetchall()
-    ]
+    owners = _members(cur)
     before = total(db.run(con, "squad_attainment", **PERIOD))
     kudos_before = cur.execute("select count(*) from kudos").fetchone()[0]
     con.close()  # the app process holds the file from here on
