@@ -251,7 +251,10 @@ carried as (
         ) over upto as last_change,
         sum(f.pushed) over upto as pushed_so_far
     from flagged as f
-    left join fresh as n on n.deal_id = f.deal_id and f.run_start and f.i > 0
+    -- the condition on f folded into the key: an equality alone is a hash join (DuckDB 1.5.5
+    -- made `n.deal_id = f.deal_id and f.run_start and f.i > 0` a nested loop: 30+ minutes)
+    left join fresh as n
+        on n.deal_id = case when f.run_start and f.i > 0 then f.deal_id end
     window
         d as (partition by f.deal_id order by f.i),
         upto as (d rows unbounded preceding)
