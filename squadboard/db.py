@@ -282,7 +282,8 @@ def transaction(
         cur = con.cursor()
         cur.begin()
         try:
-            store.lock(cur, lock)
+            if lake:
+                store.lock(cur, lock)
             yield cur
             cur.commit()
         except BaseException:

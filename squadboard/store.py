@@ -344,12 +344,11 @@ def next_id(cur: duckdb.DuckDBPyConnection, sequence: str) -> int:
 
 
 def lock(cur: duckdb.DuckDBPyConnection, name: str = "write") -> None:
-    """Take the writer lock `name` inside the caller's transaction (a no-op on a DuckDB file,
-    where db.WRITE_LOCK and the file's single writer already serialise writes)."""
+    """Take the writer lock `name` inside the caller's transaction on a lake (the caller knows
+    it is one: on a DuckDB file db.WRITE_LOCK and the file's single writer serialise writes)."""
     if name not in LOCKS:
         raise ValueError(f"unknown lock {name!r}")
-    if is_lake(cur):
-        cur.execute(f"update store_lock_{name} set turns = turns + 1")
+    cur.execute(f"update store_lock_{name} set turns = turns + 1")
 
 
 def is_conflict(exc: BaseException) -> bool:
