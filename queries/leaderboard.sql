@@ -147,20 +147,35 @@ measured as (
     left join mastermind_help as mh on mh.rep_id = p.rep_id
 ),
 
+best as (
+    -- each board's best value, as an aggregate: DuckDB 1.5.5 can fail a window with an
+    -- empty OVER clause at random, and then refuses every query until the process
+    -- restarts (duckdb/duckdb#25713); tests/test_queries.py keeps such windows out
+    select
+        max(credited) as credited,
+        max(assists) as assists,
+        max(overlay) as overlay,
+        max(activity) as activity,
+        max(kudos) as kudos,
+        max(mentoring) as mentoring,
+        max(mastermind) as mastermind
+    from measured
+),
+
 scored as (
     -- composite: each board scaled to its best rep (1.0), weighted, on a 0-100 scale
     select
         m.*,
         100 * (
-            s.c_credited * coalesce(m.credited / nullif(max(m.credited) over (), 0), 0)
-            + s.c_assists * coalesce(m.assists / nullif(max(m.assists) over (), 0), 0)
-            + s.c_overlay * coalesce(m.overlay / nullif(max(m.overlay) over (), 0), 0)
-            + s.c_activity * coalesce(m.activity / nullif(max(m.activity) over (), 0), 0)
-            + s.c_kudos * coalesce(m.kudos / nullif(max(m.kudos) over (), 0), 0)
-            + s.c_mentoring * coalesce(m.mentoring / nullif(max(m.mentoring) over (), 0), 0)
-            + s.c_mastermind * coalesce(m.mastermind / nullif(max(m.mastermind) over (), 0), 0)
+            s.c_credited * coalesce(m.credited / nullif(b.credited, 0), 0)
+            + s.c_assists * coalesce(m.assists / nullif(b.assists, 0), 0)
+            + s.c_overlay * coalesce(m.overlay / nullif(b.overlay, 0), 0)
+            + s.c_activity * coalesce(m.activity / nullif(b.activity, 0), 0)
+            + s.c_kudos * coalesce(m.kudos / nullif(b.kudos, 0), 0)
+            + s.c_mentoring * coalesce(m.mentoring / nullif(b.mentoring, 0), 0)
+            + s.c_mastermind * coalesce(m.mastermind / nullif(b.mastermind, 0), 0)
         ) as contribution
-    from measured as m, setting as s
+    from measured as m, setting as s, best as b
 ),
 
 picked as (

@@ -70,15 +70,19 @@ def memberships(cur: duckdb.DuckDBPyConnection, batch: Batch) -> list[Problem]:
     frame = batch.frames.get("squad_members")
     if frame is None or frame.is_empty():
         return []
-    incoming = _where(frame, batch.files).select(
-        "rep_id", "squad_id", "valid_from", "valid_to", "__where_file", "__where_line"
+    # n: the row's place in the upload, numbered here: a window with an empty OVER clause
+    # would be neither ordered nor safe (DuckDB 1.5.5 fails one at random, duckdb#25713)
+    incoming = (
+        _where(frame, batch.files)
+        .select("rep_id", "squad_id", "valid_from", "valid_to", "__where_file", "__where_line")
+        .with_row_index("n", offset=1)
     )
     cur.register("incoming_members", incoming)
     try:
         rows = cur.execute(
             """
             with rows as (
-                select row_number() over () as n, rep_id, squad_id, valid_from, valid_to,
+                select n, rep_id, squad_id, valid_from, valid_to,
                     __where_file as file, __where_line as line, false as stored
                 from incoming_members
                 union all
