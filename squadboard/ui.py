@@ -4,10 +4,12 @@ downloads. The only module besides app.py and pages/ that imports streamlit.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import sys
+import traceback
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -33,7 +35,22 @@ from squadboard.exports import csv_file, excel_file, file_stem, fingerprint
 LEADERS = auth.LEADERS
 
 
-@st.cache_resource(show_spinner="Opening the database…")
+def _usable(con: duckdb.DuckDBPyConnection) -> bool:
+    """False once DuckDB has invalidated the database after an internal error of its own
+    ("database has been invalidated because of a previous fatal error"), or the connection
+    was closed: the next run then opens the store again, so the dashboard heals instead of
+    refusing every query until someone restarts it."""
+    try:
+        con.cursor().execute("select 1").fetchone()
+        return True
+    except (duckdb.FatalException, duckdb.ConnectionException) as exc:
+        print(f"squadboard: opening the database again: {exc}", file=sys.stderr, flush=True)
+        with contextlib.suppress(duckdb.Error):
+            con.close()
+        return False
+
+
+@st.cache_resource(show_spinner="Opening the database…", validate=_usable)
 def _root(path: str) -> duckdb.DuckDBPyConnection:
     db.check_database_file(path, tables=False)
     con = db.connect(path)
@@ -61,7 +78,8 @@ def _database(path: str) -> duckdb.DuckDBPyConnection:
         reason = str(exc)
         _gate(lambda: _newer_screen(reason))
         raise  # not reached: _gate stops the run
-    except (duckdb.IOException, db.NotSquadboard) as exc:
+    except (duckdb.IOException, db.NotSquadboard, store.StoreError) as exc:
+        # StoreError: a shared store that is misnamed or unreachable (PostgreSQL down)
         print(f"squadboard: cannot open the database: {exc}", file=sys.stderr, flush=True)
         busy = isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower()
         _gate(_busy_screen if busy else _unavailable_screen)
@@ -90,6 +108,27 @@ def _unavailable_screen() -> None:
     )
 
 
+@contextlib.contextmanager
+def engine_guard():
+    """A failure inside DuckDB itself (an internal or fatal error: an engine bug such as
+    duckdb/duckdb#25713, never a fault of the data) is said in words instead of a stack trace,
+    and stops the page; `run` and `derived` read under it. The next run opens the store again
+    if DuckDB invalidated it (_usable). Any other error is left to show: those are
+    Squadboard's to fix, and the tests catch them."""
+    try:
+        yield
+    except (duckdb.InternalException, duckdb.FatalException):
+        traceback.print_exc(file=sys.stderr)
+        sys.stderr.flush()
+        st.error(
+            "Squadboard's database engine failed while drawing this page (an error inside "
+            "DuckDB, not in your data). Reload the page: it opens the database afresh. If it "
+            "happens again, tell whoever runs Squadboard; the server log has the details.",
+            icon=":material/error:",
+        )
+        st.stop()
+
+
 def con() -> duckdb.DuckDBPyConnection:
     return _database(str(db.default_db_path()))
 
@@ -105,7 +144,8 @@ def run(name: str, **params: object) -> pl.DataFrame:
     Answers are shared by every session until the data changes: they are cached per data
     version, which every write bumps (db.audit), so a cached answer is never stale.
     """
-    return _run_cached(*_answer_key(name, params))
+    with engine_guard():
+        return _run_cached(*_answer_key(name, params))
 
 
 def _answer_key(name: str, params: dict) -> tuple[str, int, str, str, tuple]:
@@ -131,7 +171,8 @@ def derived(name: str, fn, **params: object) -> object:
     base = getattr(fn, "func", fn)
     bound = (getattr(fn, "args", ()), tuple(sorted(getattr(fn, "keywords", {}).items())))
     how = (f"{base.__module__}.{base.__qualname__}", bound)
-    return _derived_cached(*_answer_key(name, params), how, fn)
+    with engine_guard():
+        return _derived_cached(*_answer_key(name, params), how, fn)
 
 
 def today() -> date:

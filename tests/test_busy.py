@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -77,3 +78,54 @@ def test_a_file_that_is_not_a_database_shows_a_plain_page(tmp_path, monkeypatch)
     assert any("cannot open its database" in e.value for e in at.error)
     assert str(tmp_path) not in text and "reps.csv" not in text
     assert not at.dataframe and not at.sidebar.selectbox
+
+
+def test_an_engine_failure_is_said_in_words_not_as_a_stack_trace(demo_copy, monkeypatch, capsys):
+    # an error inside DuckDB itself (duckdb/duckdb#25713 failed the leaderboard at random)
+    from squadboard import db
+
+    real = db.run
+
+    def failing(con, name, **params):
+        if name == "leaderboard":
+            raise duckdb.InternalException("INTERNAL Error: Attempted to access index 6 of 6")
+        return real(con, name, **params)
+
+    monkeypatch.setattr(db, "run", failing)
+    at = _open(demo_copy, monkeypatch).switch_page("pages/leaderboards.py").run()
+    assert not at.exception
+    assert any("database engine failed" in e.value for e in at.error)
+    assert "index 6" not in _everything(at)
+    assert "Attempted to access index 6" in capsys.readouterr().err  # the server log has it
+
+
+def test_a_dropped_connection_is_opened_again_on_the_next_run(demo_copy, monkeypatch):
+    # DuckDB refuses every query on a database it invalidated after a fatal error; the
+    # dashboard then opens the store again (ui._usable) instead of failing until a restart
+    from squadboard import ui
+
+    at = _open(demo_copy, monkeypatch)
+    assert not at.exception and at.dataframe
+    ui._root(str(demo_copy)).close()
+    at.run()
+    assert not at.exception and at.dataframe
+    assert ui._usable(ui._root(str(demo_copy)))
+
+
+def test_a_fatal_error_marks_the_connection_unusable_and_closes_it():
+    from squadboard import ui
+
+    class Invalidated:
+        closed = False
+
+        def cursor(self):
+            return self
+
+        def execute(self, sql):
+            raise duckdb.FatalException("FATAL Error: database has been invalidated")
+
+        def close(self):
+            self.closed = True
+
+    con = Invalidated()
+    assert ui._usable(con) is False and con.closed
