@@ -6,7 +6,9 @@ A store is named by one string, given as `--db` or SQUADBOARD_DB:
 - `ducklake:postgres:host=... dbname=...`: a DuckLake whose catalog is a PostgreSQL database
   and whose data files sit in SQUADBOARD_DATA_PATH (a folder every process reaches, or an
   object store URL); any number of app processes and CLI runs share it;
-- `ducklake:sqlite:PATH` (a DuckLake with a local SQLite catalog, no server to run).
+
+A DuckLake with a local catalog (a SQLite or DuckDB file) is refused: its lock starves every
+writer while a dashboard reads (measured, docs/deploy.md).
 
 Both run the same SQL. What DuckLake lacks is supplied here, in the application:
 
@@ -41,7 +43,8 @@ import duckdb
 LAKE_PREFIX = "ducklake:"
 SCHEMA_FILE = Path(__file__).with_name("schema.sql")
 # Entry points differ from the package names for two of them (see requirements.txt).
-EXTENSIONS = {"ducklake": "ducklake", "postgres": "postgres_scanner", "sqlite": "sqlite_scanner"}
+EXTENSIONS = {"ducklake": "ducklake", "postgres": "postgres_scanner"}
+CATALOG_PREFIX = LAKE_PREFIX + "postgres:"
 RETRIES = 20
 BACKOFF_S = 0.02  # first pause; doubles (with jitter) up to MAX_BACKOFF_S
 MAX_BACKOFF_S = 2.0
@@ -108,6 +111,12 @@ def data_path() -> str | None:
 def connect_lake(target: str, data: str | None = None) -> duckdb.DuckDBPyConnection:
     """Open (creating when new) the DuckLake `target`; the lake is every cursor's default
     database. A new lake needs its data path; an existing one has it in its catalog."""
+    if not target.startswith(CATALOG_PREFIX):
+        raise StoreError(
+            f"{describe(target)} is not a store Squadboard opens: a shared store is a DuckLake "
+            "with a PostgreSQL catalog, ducklake:postgres:host=... dbname=... (docs/deploy.md); "
+            "anything else is the path of a DuckDB file"
+        )
     data = data or data_path()
     config = _config()
     boot = duckdb.connect(config=config)

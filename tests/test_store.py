@@ -103,6 +103,18 @@ def test_the_embedded_default_still_refuses_a_duplicate_key(con):
         cur.execute("insert into squads (squad_id, name) values ('s', 'T')")
 
 
+@pytest.mark.parametrize("target", ["ducklake:sqlite:catalog.sqlite", "ducklake:catalog.ducklake"])
+def test_a_lake_with_a_local_catalog_is_refused_in_words(tmp_path, monkeypatch, target):
+    # a local catalog's lock starves every writer while a dashboard reads (docs/deploy.md)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(store.StoreError, match="PostgreSQL catalog"):
+        db.connect(target)
+    with pytest.raises(SystemExit) as stop:  # Python prints the message, exit status 1
+        cli.main(["query", "roster", "--db", target, "--param", "as_of=2026-11-20"])
+    assert str(stop.value).startswith("error: ") and "PostgreSQL catalog" in str(stop.value)
+    assert list(tmp_path.iterdir()) == []  # nothing was created
+
+
 # On the shared store --------------------------------------------------------------------
 
 
