@@ -13,3 +13,7 @@ select
     c.rate_high
 from skill_counts($period_start, $period_end) as c
 inner join reps as r on r.rep_id = c.rep_id
+-- in order: a deterministic answer, and on the shared store the full result of the five
+-- grouped scans otherwise never arrived (DuckDB 1.5.5 waited on its tasks for ever, at
+-- 5,000,000 deals; with the sort it answers: docs/deploy.md)
+order by c.rep_id, c.dimension, c.segment

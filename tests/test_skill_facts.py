@@ -126,6 +126,7 @@ def test_the_cells_are_exactly_what_the_rules_give_from_the_deals(demo_con, wind
     assert got.sort(KEY).equals(expected)
     counts = db.run(demo_con, "skill_counts", period_start=start, period_end=end)
     assert counts.sort(KEY).equals(expected.select(counts.columns))
+    assert counts.equals(counts.sort("rep_id", "dimension", "segment"))  # sorted: docs/deploy.md
     rep = expected["rep_id"][0]
     mine = db.run(demo_con, "skill_rep_profile", rep_id=rep, period_start=start, period_end=end)
     assert mine.equals(got.filter(pl.col("rep_id") == rep))  # the same rows, in the same order
