@@ -71,7 +71,7 @@ with st.container(border=True):
     st.selectbox(
         "Deal (optional; counts as peer validation in the deal's pool)",
         [NO_DEAL, *deal_names],
-        format_func=lambda d: deal_names.get(d, "(no deal)"),
+        format_func=lambda d: "(no deal)" if d == NO_DEAL else deal_names.get(d) or d,
         key="kudos_deal",
     )
     st.button("Give kudos", key="give_kudos", on_click=give, type="primary")

@@ -185,7 +185,8 @@ def help_section(m: Meeting) -> None:
         labels = dict(zip(deals["deal_id"].to_list(), deals["deal"].to_list(), strict=True))
         left, right = st.columns([3, 1], vertical_alignment="bottom")
         picked = left.selectbox("Deal to work on together", list(labels),
-                                format_func=labels.get, key="meeting_mm_deal")  # fmt: skip
+                                format_func=lambda d: labels.get(d) or d,
+                                key="meeting_mm_deal")  # fmt: skip
         if right.button("Open a Mastermind", icon=":material/groups:", key="meeting_open_mm"):
             why = deals.filter(pl.col("deal_id") == picked)["reasons"][0]
             st.switch_page(

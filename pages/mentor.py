@@ -70,7 +70,7 @@ def message_and_deal() -> None:
     st.selectbox(
         "About one of your open deals (optional)",
         [None, *deal_names],
-        format_func=lambda d: "(no deal)" if d is None else deal_names[d],
+        format_func=lambda d: "(no deal)" if d is None else deal_names[d] or d,
         key="mentor_deal",
     )
 

@@ -32,7 +32,7 @@ candidates as (
 ),
 
 final as (
-    select d.deal_id, d.name as deal, d.account, d.status, d.close_date, d.amount, r.name as owner
+    select d.deal_id, coalesce(d.name, d.deal_id) as deal, d.account, d.status, d.close_date, d.amount, r.name as owner
     from candidates as d
     left join reps as r on r.rep_id = d.owner_id
     where not exists (

@@ -55,7 +55,7 @@ final as (
     select
         c.credit_id,
         c.deal_id,
-        d.name as deal,
+        coalesce(d.name, d.deal_id) as deal,
         d.account,
         d.status as deal_status,
         d.close_date,

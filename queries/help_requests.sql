@@ -24,7 +24,7 @@ final as (
         h.topic,
         h.message,
         h.deal_id,
-        d.name as deal,
+        coalesce(d.name, d.deal_id) as deal,
         h.note,
         h.asked_at,
         h.accepted_at,

@@ -11,7 +11,7 @@ select
     k.category,
     k.message,
     k.deal_id,
-    d.name as deal
+    coalesce(d.name, d.deal_id) as deal
 from kudos as k
 left join reps as giver on giver.rep_id = k.from_rep
 left join reps as receiver on receiver.rep_id = k.to_rep

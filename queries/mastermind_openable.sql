@@ -23,7 +23,7 @@ owners as (
 final as (
     select
         d.deal_id,
-        d.name as deal,
+        coalesce(d.name, d.deal_id) as deal,
         d.account,
         d.product,
         d.status,

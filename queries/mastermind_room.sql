@@ -5,7 +5,7 @@ select
     m.mastermind_id,
     m.title,
     m.deal_id,
-    d.name as deal,
+    coalesce(d.name, d.deal_id) as deal,
     m.account,
     d.product,
     d.stage,

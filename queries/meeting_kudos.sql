@@ -9,7 +9,7 @@ select
     giver.name as from_name,
     k.category,
     k.message,
-    d.name as deal
+    coalesce(d.name, d.deal_id) as deal
 from kudos as k
 left join reps as giver on giver.rep_id = k.from_rep
 left join reps as receiver on receiver.rep_id = k.to_rep

@@ -68,7 +68,7 @@ watched_deals as (
 won as (
     select
         d.deal_id,
-        d.name as deal,
+        coalesce(d.name, d.deal_id) as deal,
         d.owner_id,
         d.close_date,
         d.amount as deal_amount,

@@ -57,7 +57,7 @@ mastermind as (
 final as (
     select
         d.deal_id,
-        d.name as deal,
+        coalesce(d.name, d.deal_id) as deal,
         d.account,
         d.status,
         d.close_date,

@@ -4,7 +4,7 @@
 with final as (
     select
         deal_id,
-        name as deal,
+        coalesce(name, deal_id) as deal,
         trim(account) as account,
         product,
         stage,

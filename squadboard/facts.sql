@@ -89,7 +89,7 @@ final as (
         s.percent,
         s.amount,
         -- the deal as the drill-downs show it, so that they need not look it up among all deals
-        won.name as deal,
+        coalesce(won.name, won.deal_id) as deal,
         won.account,
         won.product,
         won.stage,
@@ -127,7 +127,7 @@ final as (
         s.amount,
         s.exact * coalesce(o.probability, 0) as weighted,
         s.percent,
-        o.name as deal,
+        coalesce(o.name, o.deal_id) as deal,
         o.account,
         o.product,
         o.stage,
