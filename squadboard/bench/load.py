@@ -152,6 +152,10 @@ async def session(
         max_size=None,
         additional_headers=cookie,
         open_timeout=timeout,
+        # No keepalive pings: a browser sends none, and a server busy for 20 s (the large
+        # scale, an import running) would have the tab drop the connection as dead
+        # ("keepalive ping timeout"), which no user sees. Every wait below is bounded.
+        ping_interval=None,
     ) as ws:
         for page in pages if until is None else itertools.cycle(pages):
             if until is not None and time.perf_counter() >= until:
