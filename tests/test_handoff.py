@@ -26,15 +26,19 @@ ROOT = Path(__file__).resolve().parent.parent
 AS_OF = ("--param", f"as_of={TODAY}")
 
 
+def _open_copy(demo_file, path: Path, monkeypatch):
+    """A copy of the demo file at `path`, opened, with the hand-over switched on."""
+    if not isinstance(demo_file, Path):
+        pytest.skip("the hand-over is for the embedded DuckDB file")
+    shutil.copy(demo_file, path)
+    monkeypatch.setenv("SQUADBOARD_HANDOFF", "1")
+    return path, db.connect(path)
+
+
 @pytest.fixture
 def held(demo_file, tmp_path, monkeypatch):
     """A demo file this process holds, as a dashboard does, and takes commands for."""
-    if not isinstance(demo_file, Path):
-        pytest.skip("the hand-over is for the embedded DuckDB file")
-    path = tmp_path / "held.duckdb"
-    shutil.copy(demo_file, path)
-    monkeypatch.setenv("SQUADBOARD_HANDOFF", "1")
-    con = db.connect(path)
+    path, con = _open_copy(demo_file, tmp_path / "held.duckdb", monkeypatch)
     assert handoff.serve(path, cli.handed_runner(con, path)) == handoff.socket_path(path)
     yield path, con
     con.close()
@@ -165,12 +169,7 @@ def test_without_a_dashboard_the_command_opens_the_file_itself(demo_file, tmp_pa
 def test_a_dashboard_that_let_the_file_go_leaves_the_command_to_open_it(
     demo_file, tmp_path, monkeypatch
 ):
-    if not isinstance(demo_file, Path):
-        pytest.skip("the hand-over is for the embedded DuckDB file")
-    path = tmp_path / "let-go.duckdb"
-    shutil.copy(demo_file, path)
-    monkeypatch.setenv("SQUADBOARD_HANDOFF", "1")
-    con = db.connect(path)
+    path, con = _open_copy(demo_file, tmp_path / "let-go.duckdb", monkeypatch)
     handoff.serve(path, cli.handed_runner(con, path))
     con.close()
     del con  # the dashboard's cache cleared: nothing holds the connection any more
