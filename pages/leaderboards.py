@@ -71,7 +71,7 @@ with left:
             width="stretch",
             column_config={"rank": "Rank", "rep": "Rep", "squad": "Squad", "value": value_column},
         )
-        st.plotly_chart(charts.board_bars(table.with_columns(you=shown["you"]), kind))
+        st.plotly_chart(ui.figure(charts.board_bars, table.with_columns(you=shown["you"]), kind))
 with right:
     st.markdown("**Contribution weights**")
     ui.table(

@@ -84,7 +84,9 @@ def standings_section(m: Meeting) -> None:
         cols[2].metric("Credited this week", meeting_report.money(r["credited_this_week"]))
         ui.pace_metric(cols[3], "Pace", r["pace"], r["status"])
     else:
-        st.plotly_chart(meeting_charts.standings_bars(rows, m.presenting), key="standings")
+        st.plotly_chart(
+            ui.figure(meeting_charts.standings_bars, rows, m.presenting), key="standings"
+        )
     _show_table(m, meeting_report.standings(rows), "No squad has a quota this quarter.")
 
 
@@ -106,7 +108,7 @@ def bridge_section(m: Meeting) -> None:
     bridge = _bridge(m)
     st.caption(ui.plain(m.describe), help=BRIDGE_HELP)
     event = st.plotly_chart(
-        meeting_charts.bridge_waterfall(bridge, big=m.presenting),
+        ui.figure(meeting_charts.bridge_waterfall, bridge, big=m.presenting),
         key="bridge_chart",
         on_select="rerun",
         selection_mode="points",

@@ -181,7 +181,7 @@ else:
     )
     shown = cells.filter(pl.col("dimension") != "overall")
     if shown.height:
-        st.plotly_chart(skill_charts.profile_chart(shown), key="mentor_profile_chart")
+        st.plotly_chart(ui.figure(skill_charts.profile_chart, shown), key="mentor_profile_chart")
     ui.downloads(table, f"skills_{rep_id}_{window[0]}_{window[1]}")
 
 # Suggestions: only for whom the viewer may see the weaknesses of ----------------------------

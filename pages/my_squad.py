@@ -70,7 +70,9 @@ else:
         squad_id=squad_id,
         as_of=as_of,
     )
-    st.plotly_chart(charts.squad_trend(trend, as_of, float(squad["forecast"])), key="trend")
+    st.plotly_chart(
+        ui.figure(charts.squad_trend, trend, as_of, float(squad["forecast"])), key="trend"
+    )
 
 if me is None:
     st.info(f"No stretch target and no credited revenue for {period.label} yet.")

@@ -70,7 +70,7 @@ if squads["attainment"].is_null().all():
         "No squad has a base quota for this period yet: import a quota sheet to see attainment."
     )
 else:
-    st.plotly_chart(charts.attainment_bars(squads, elapsed))
+    st.plotly_chart(ui.figure(charts.attainment_bars, squads, elapsed))
 
 if picked is None:
     st.info("There are no squads yet: import reps and squads first (see docs/importing.md).")
@@ -90,7 +90,7 @@ cols[4].metric("Needed / week", display.money(row["needed_per_week"]))
 trend = ui.run(
     "squad_trend", period_start=period.start, period_end=period.end, squad_id=picked, as_of=as_of
 )
-st.plotly_chart(charts.squad_trend(trend, as_of, float(row["forecast"])), key="trend")
+st.plotly_chart(ui.figure(charts.squad_trend, trend, as_of, float(row["forecast"])), key="trend")
 
 members = ui.run("rep_attainment", **period.params(as_of)).filter(pl.col("squad_id") == picked)
 naming = ui.current_plan().board_naming

@@ -112,4 +112,4 @@ if viewer.is_leader:
         },
     )
     ui.downloads(shown.with_columns(pl.col(pl.Decimal).cast(pl.Float64)), f"goals_{period.label}")
-    st.plotly_chart(charts.goals_vs_quota(budget), key="goals_chart")
+    st.plotly_chart(ui.figure(charts.goals_vs_quota, budget), key="goals_chart")

@@ -5,14 +5,19 @@ downloads. The only module besides app.py and pages/ that imports streamlit.
 from __future__ import annotations
 
 import contextlib
+import copy
 import json
 import os
 import re
 import sys
+import threading
+import time
 import traceback
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from types import MappingProxyType
 
 import duckdb
 
@@ -23,7 +28,7 @@ import duckdb
 import pandas  # noqa: F401
 import plotly.graph_objects  # noqa: F401
 import polars as pl
-import pyarrow  # noqa: F401
+import pyarrow
 import scipy.optimize  # noqa: F401
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
@@ -133,7 +138,11 @@ def con() -> duckdb.DuckDBPyConnection:
     return _database(str(db.default_db_path()))
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
+# Answers are kept as objects (cache_resource), not pickled copies (cache_data): a page run
+# reads the same frame every session reads, in no time, where unpickling the 16,000-row roster
+# and the boards cost a warm page a third of its run at the large scale (issue #19). Nobody
+# changes an answer in place: a Polars frame has no in-place operation Squadboard uses.
+@st.cache_resource(show_spinner=False, max_entries=512)
 def _run_cached(path: str, version: int, name: str, sql: str, params: tuple) -> pl.DataFrame:
     return db.run(_root(path), name, **dict(params))
 
@@ -151,12 +160,39 @@ def run(name: str, **params: object) -> pl.DataFrame:
 def _answer_key(name: str, params: dict) -> tuple[str, int, str, str, tuple]:
     """What a named query's answer is cached under: the file, the data version, the query
     and its text (an edited query file is not answered from the cache), the parameters."""
-    path = str(db.default_db_path())
-    version = db.data_version(_database(path))  # a busy or newer database is said, not raised
+    path, version = _version()
     return path, version, name, db.get_query(name).sql, tuple(sorted(params.items()))
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+# The data version a page run read, kept for the rest of that run (a page asks for it with
+# every answer, up to a dozen times, and a read costs a query or two; issue #19). A page run
+# is a thread of its own; the version is read again when this process committed a write
+# meanwhile (db.commits), and after VERSION_KEPT_S whatever happens, so that a long run (or a
+# thread that runs one rerun after another) sees what another process committed on a lake.
+_run_version = threading.local()
+VERSION_KEPT_S = 1.0
+
+
+def _version() -> tuple[str, int]:
+    """The store's path and its data version (a busy or newer database is said, not raised)."""
+    path = str(db.default_db_path())
+    in_a_run = get_script_run_ctx() is not None
+    kept = getattr(_run_version, "value", None)
+    if in_a_run and kept is not None:
+        kept_path, commits, version, since = kept
+        if (kept_path, commits) == (
+            path,
+            db.commits(),
+        ) and time.monotonic() - since < VERSION_KEPT_S:
+            return path, version
+    commits, since = db.commits(), time.monotonic()  # before the read: a commit during it counts
+    version = db.data_version(_database(path), lake=store.is_lake_target(path))
+    if in_a_run:
+        _run_version.value = (path, commits, version, since)
+    return path, version
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
 def _derived_cached(
     path: str, version: int, name: str, sql: str, params: tuple, how: tuple, _fn
 ) -> object:
@@ -167,7 +203,9 @@ def derived(name: str, fn, **params: object) -> object:
     """fn(the named query's answer), computed once per data version and shared by every
     session like `run`'s answers, without keeping the query's own rows in the cache (a page
     that reduces 458,000 rows to what it shows reads only that back). `fn` must be pure: a
-    function, or a functools.partial whose bound arguments (plan settings) are part of the key."""
+    function, or a functools.partial whose bound arguments (plan settings) are part of the key;
+    and what it returns is shared as it is, so it must be something nobody changes (a frame, a
+    tuple, a frozen dataclass, a MappingProxyType)."""
     base = getattr(fn, "func", fn)
     bound = (getattr(fn, "args", ()), tuple(sorted(getattr(fn, "keywords", {}).items())))
     how = (f"{base.__module__}.{base.__qualname__}", bound)
@@ -182,11 +220,23 @@ def today() -> date:
 
 
 def current_plan() -> plan.Plan:
-    return plan.load(con())
+    """The plan settings, read once per data version (every page reads them two or three
+    times a run; a save goes through db.audit and bumps the version)."""
+    return _plan_cached(*_version())
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _plan_cached(path: str, version: int) -> plan.Plan:  # a frozen dataclass: shared as is
+    return plan.load(_root(path))
 
 
 def is_demo() -> bool:
-    return demo.is_demo(con())
+    return _demo_cached(*_version())
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _demo_cached(path: str, version: int) -> bool:
+    return demo.is_demo(_root(path))
 
 
 # Who is looking ---------------------------------------------------------------------------
@@ -236,9 +286,9 @@ def viewer() -> Viewer:
     """Who is looking: the signed-in person (OIDC or trusted header) or, in demo mode, whoever
     the viewer picks. Stops the run with a sign-in or refusal screen when nobody is identified."""
     config = sign_in()
-    roster = run("roster", as_of=today())
     if config.mode == "demo":
-        return _demo_viewer(roster.filter(pl.col("active")))
+        return _demo_viewer(derived("roster", _demo_choices, as_of=today()))
+    roster = run("roster", as_of=today())
     if config.mode == "oidc":
         signed_in, email, verified = _signed_in_user()
         if not signed_in:
@@ -296,24 +346,56 @@ def _not_in_roster_screen(found: auth.Match, config: auth.SignIn) -> None:
         st.button("Sign out", on_click=st.logout, icon=":material/logout:")
 
 
-def _demo_viewer(roster: pl.DataFrame) -> Viewer:
+@dataclass(frozen=True)
+class _DemoChoices:
+    """Who a demo viewer can pick: every active rep, with their label."""
+
+    ids: tuple[str, ...]
+    labels: MappingProxyType  # rep_id -> "Name · role · Squad"
+    rows: MappingProxyType  # rep_id -> their row of `active`
+    active: pl.DataFrame  # the active reps' rows of the roster
+    first_leader: str | None
+
+    def viewer(self, rep_id: str) -> Viewer:
+        return auth.viewer_from(self.active.row(self.rows[rep_id], named=True))
+
+
+def _demo_choices(roster: pl.DataFrame) -> _DemoChoices:
+    """Made once per data version and shared (ui.derived): at 16,000 reps, making the labels
+    on every run was a third of a warm page's run (issue #19)."""
+    active = roster.filter(pl.col("active"))
+    shown = pl.when(pl.col("access") != "rep").then(pl.col("access")).otherwise(pl.col("role"))
+    label = pl.concat_str(
+        pl.col("rep"),
+        pl.lit(" · "),
+        shown,
+        pl.when(pl.col("squad").is_not_null() & (pl.col("squad") != ""))
+        .then(pl.lit(" · ") + pl.col("squad"))
+        .otherwise(pl.lit("")),
+    )
+    ids = active["rep_id"].to_list()
+    labels = active.select(label)[:, 0].to_list()
+    leaders = active.filter(pl.col("access") == "leader")["rep_id"]
+    return _DemoChoices(
+        tuple(ids),
+        MappingProxyType(dict(zip(ids, labels, strict=True))),
+        MappingProxyType({rep_id: i for i, rep_id in enumerate(ids)}),
+        active,
+        leaders[0] if len(leaders) else None,
+    )
+
+
+def _demo_viewer(choices: _DemoChoices) -> Viewer:
     """Demo mode: the viewer picks who they are from the roster."""
-    if roster.is_empty():
+    if not choices.ids:
         st.error("The roster is empty: import reps and squads first (see docs/importing.md).")
         st.stop()
-    labels = {
-        r["rep_id"]: f"{r['rep']} · {r['access'] if r['access'] != 'rep' else r['role']}"
-        + (f" · {r['squad']}" if r["squad"] else "")
-        for r in roster.iter_rows(named=True)
-    }
-    ids = list(labels)
-    if st.session_state.get("viewer_id") not in labels:
-        leaders = roster.filter(pl.col("access") == "leader")["rep_id"]
-        st.session_state["viewer_id"] = leaders[0] if len(leaders) else ids[0]
+    if st.session_state.get("viewer_id") not in choices.labels:
+        st.session_state["viewer_id"] = choices.first_leader or choices.ids[0]
     st.sidebar.selectbox(
         "Viewing as (demo mode)",
-        ids,
-        format_func=labels.get,
+        choices.ids,
+        format_func=choices.labels.get,
         key="viewer_id",
         on_change=forget_selections,
         help="Demo mode: pick anyone in the roster to see their view.",
@@ -323,8 +405,7 @@ def _demo_viewer(roster: pl.DataFrame) -> Viewer:
         "sharing real figures (docs/sign-in.md).",
         icon=":material/lock_open:",
     )
-    row = roster.filter(pl.col("rep_id") == st.session_state["viewer_id"]).row(0, named=True)
-    return auth.viewer_from(row)
+    return choices.viewer(st.session_state["viewer_id"])
 
 
 # Selections that belong to whoever is looking (widget keys): a new viewer starts from the
@@ -540,7 +621,7 @@ def deals_behind(
 # Tables and downloads ---------------------------------------------------------------------
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_resource(show_spinner=False, max_entries=32)  # bytes: shared as they are
 def _csv_cached(digest: str, _frame: pl.DataFrame) -> bytes:
     return csv_file(_frame)
 
@@ -795,13 +876,47 @@ def table(frame: pl.DataFrame, column_config: dict | None = None, **kwargs):
     else:  # once per table content and columns, shared by every session (as downloads)
         key = json.dumps(column_config or {}, sort_keys=True, default=str)
         shown, config = _for_screen_cached(digest, key, frame, column_config)
+        config = copy.deepcopy(config)  # st.dataframe adds to the configs it is given
     kwargs.setdefault("hide_index", True)
     return st.dataframe(shown, column_config=config, **kwargs)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_resource(show_spinner=False, max_entries=64)
 def _for_screen_cached(digest: str, columns_key: str, _frame, _columns):
-    return for_screen(_frame, _columns)
+    """The table as the Arrow table st.dataframe sends, made once per content: Streamlit turns
+    a Polars frame into pandas and then into Arrow on every run (a sixth of a warm page's run
+    at the large scale, issue #19); an Arrow table it sends as it is. The conversion is the one
+    Streamlit makes (through pandas), so the browser gets the same columns as before."""
+    shown, config = for_screen(_frame, _columns)
+    return pyarrow.Table.from_pandas(shown.to_pandas(), preserve_index=False), config
+
+
+def figure(make, *args, **kwargs):
+    """make(*args, **kwargs): a chart of charts.py (a pure function of its arguments), made
+    once per content and shared by every session. Plotly checks every property as a figure is
+    built: a board's bars cost a warm page tens of milliseconds on every run (issue #19).
+    Streamlit only reads the figure it is given (to_dict), so a shared one stays as made."""
+
+    unkeyed = object()  # a frame Polars cannot fingerprint: the figure is made afresh
+
+    def keyed(value):
+        if not isinstance(value, pl.DataFrame):
+            return value
+        digest = fingerprint(value)
+        return unkeyed if digest is None else ("frame", digest, str(value.schema))
+
+    positional = tuple(map(keyed, args))
+    named = tuple((k, keyed(v)) for k, v in sorted(kwargs.items()))
+    if unkeyed in positional or unkeyed in (v for _, v in named):
+        return make(*args, **kwargs)
+    name = f"{make.__module__}.{make.__qualname__}"
+    key = (positional, named)
+    return _figure_cached(name, key, make, args, kwargs)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _figure_cached(name: str, key: tuple, _make, _args: tuple, _kwargs: dict):
+    return _make(*_args, **_kwargs)
 
 
 def html_download(label: str, make, file_name: str, key: str) -> None:

@@ -61,7 +61,9 @@ def _view(name: str):
         sql = _sections()[1][name]
         cur = connection().cursor()
         try:
-            return cur.sql(sql, params={k: v for k, v in params.items() if f"${k}" in sql}).pl()
+            # execute, as db.run: `sql` with parameters runs about twice as long on 1.5.5
+            bound = {k: v for k, v in params.items() if f"${k}" in sql}
+            return cur.execute(sql, bound).pl()
         finally:
             cur.close()
 
