@@ -30,8 +30,8 @@ st.caption(
     "count as assists when the deal is won, and on the Mastermind board."
 )
 
-roster = ui.run("roster", as_of=today).filter(pl.col("active"))
-names = dict(zip(roster["rep_id"], roster["rep"], strict=True))
+people = ui.active_reps(today)
+roster, names = people.frame, people.names
 
 
 def flash(kind: str, text: str) -> None:
@@ -233,7 +233,7 @@ LIST_CONFIG = {
     "closed_at": st.column_config.DatetimeColumn("Closed", format="D MMM YYYY"),
     "part": "Your part",
 }
-active = views.present_list(rooms.filter(pl.col("status") == "open"), roles)
+active = ui.once(views.present_list, rooms.filter(pl.col("status") == "open"), roles)
 st.subheader(f"Active Masterminds ({active.height})")
 if active.is_empty():
     st.caption("No Mastermind is open. Open one for a deal that needs the team.")
@@ -246,7 +246,7 @@ else:
         width="stretch",
         column_config=LIST_CONFIG,
     )
-closed = views.present_list(rooms.filter(pl.col("status") == "closed"), roles)
+closed = ui.once(views.present_list, rooms.filter(pl.col("status") == "closed"), roles)
 with st.expander(f"Closed Masterminds ({closed.height})"):
     ui.table(
         closed.select(
@@ -262,7 +262,7 @@ with st.expander(f"Closed Masterminds ({closed.height})"):
 ids = rooms["mastermind_id"].to_list()
 if not ids:
     st.stop()
-room_labels = views.room_labels(rooms, roles)
+room_labels = ui.once(views.room_labels, rooms, roles)
 asked_room = st.query_params.get("room")
 if "mm_room_link" not in state:  # the link counts on the first run only
     state["mm_room_link"] = True

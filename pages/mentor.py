@@ -20,9 +20,8 @@ ACCOUNT_OPTIONS = 1_000
 viewer = ui.who()
 plan = ui.current_plan()
 today = ui.today()
-roster = ui.run("roster", as_of=today).filter(pl.col("active"))
-names = dict(zip(roster["rep_id"], roster["rep"], strict=True))
-squad_of = dict(zip(roster["rep_id"], roster["squad_id"], strict=True))
+people = ui.active_reps(today)
+roster, names, squad_of = people.frame, people.names, people.squad_of
 
 st.title("Find a mentor")
 ui.demo_notice()
@@ -98,14 +97,13 @@ medians = ui.run("skill_team_medians", min_deals=plan.mentor_min_deals, **span)
 # Whoever closes deals sees their own skills first; a leader who sells nothing opens on the
 # reps of their squads (their own empty profile last). Anyone may look at anyone's strengths.
 sells = not ui.run("skill_rep_profile", rep_id=viewer.rep_id, **span).is_empty()
-mine_first = sorted(
-    names,
-    key=lambda r: (
-        (r != viewer.rep_id) if sells else (r == viewer.rep_id),
-        squad_of.get(r) not in viewer.leads,
-        names[r],
-    ),
-)
+itself = pl.col("rep_id") == viewer.rep_id
+mine_first = roster.sort(  # column-wise: 16,000 reps at the large scale
+    ~itself if sells else itself,
+    ~pl.col("squad_id").is_in(list(viewer.leads)).fill_null(False),
+    "rep",
+    "rep_id",
+)["rep_id"].to_list()
 rep_id = right.selectbox(
     "Whose skills",
     mine_first,

@@ -176,13 +176,11 @@ if viewer.is_leader:
         attainment = ui.run("rep_attainment", **period.params(ui.as_of_for(period)))
         in_scope = roster if scope is None else roster.filter(pl.col("squad_id") == scope)
         scope_ids = set(in_scope["rep_id"].to_list())
-        seekers = [
-            s
-            for s in skills.seekers_below_target(attainment, profile, plan.mentor_min_deals)
-            if s in scope_ids
-        ]
+        below = ui.once(skills.seekers_below_target, attainment, profile, plan.mentor_min_deals)
+        seekers = [s for s in below if s in scope_ids]
         room = ui.run("mentor_roster")
-        pairs = skills.suggest_pairs(profile, seekers, room, plan.mentor_min_deals)
+        # an optimal assignment over the org's skill cells: once per data version and scope
+        pairs = ui.once(skills.suggest_pairs, profile, seekers, room, plan.mentor_min_deals)
         st.caption(
             f"{len(seekers)} {'rep' if len(seekers) == 1 else 'reps'} behind target in "
             f"{period.label}; deals closed {display.day(first)} to "

@@ -12,14 +12,17 @@ from squadboard import display, mentoring, skills, ui, visibility
 viewer = ui.who()
 period = ui.period_picker()
 
-roster = ui.run("roster", as_of=ui.as_of_for(period)).filter(pl.col("active"))
-names = dict(zip(roster["rep_id"], roster["rep"], strict=True))
+people = ui.active_reps(ui.as_of_for(period))
+roster, names = people.frame, people.names
 rep_id = viewer.rep_id
 if viewer.is_leader:
     # Board naming holds here too: with names hidden, a leader opens their squads' profiles.
-    open_to = set(visibility.visible_reps(viewer, ui.current_plan().board_naming, roster))
-    ids = sorted(
-        names.keys() & (open_to | {viewer.rep_id}), key=lambda r: (r != viewer.rep_id, names[r])
+    open_to = visibility.visible_reps(viewer, ui.current_plan().board_naming, roster)
+    # themself first, then by name (sorted column-wise: a leader may open 16,000 profiles)
+    ids = (
+        roster.filter(pl.col("rep_id").is_in([*open_to, viewer.rep_id]))
+        .sort(pl.col("rep_id") != viewer.rep_id, "rep", "rep_id")["rep_id"]
+        .to_list()
     )
     rep_id = st.selectbox("Rep", ids, format_func=names.get, key="profile_rep")
 

@@ -6,13 +6,15 @@ squadboard/mastermind.py; nothing here writes.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date, timedelta
+from types import MappingProxyType
 
 import duckdb
 import polars as pl
 
 from squadboard import db, display
-from squadboard.contribution import ContributionError, format_value
+from squadboard.contribution import ContributionError
 from squadboard.mastermind import may_manage
 
 # Invite suggestions ------------------------------------------------------------------------
@@ -183,8 +185,8 @@ def present_list(rooms: pl.DataFrame, roles: pl.DataFrame) -> pl.DataFrame:
     """The list (the masterminds query joined with mastermind_next_steps) as people read it:
     steps in words, overdue as of the app's today, and the viewer's part in each Mastermind."""
     overdue = pl.col("overdue_as_of").fill_null(0)
-    money = [format_value("money", None if v is None else float(v)) for v in rooms["amount"]]
-    rooms = rooms.with_columns(amount=pl.Series(money, dtype=pl.String))
+    # each distinct amount written out once, not row by row: a leader lists 4,000 (issue #19)
+    rooms = rooms.with_columns(amount=display.as_text(rooms["amount"].cast(pl.Float64), "money"))
     return rooms.join(roles, on="mastermind_id", how="left").with_columns(
         steps=pl.format("{} open", pl.col("open_steps"))
         + pl.when(overdue > 0).then(pl.format(", {} overdue", overdue)).otherwise(pl.lit("")),
@@ -195,16 +197,26 @@ def present_list(rooms: pl.DataFrame, roles: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def room_labels(rooms: pl.DataFrame, roles: pl.DataFrame) -> dict[str, str]:
+def room_labels(rooms: pl.DataFrame, roles: pl.DataFrame) -> Mapping[str, str]:
+    """Each Mastermind's label in the picker: title · owner · open or its outcome, and the
+    viewer's part in it. Made column-wise: a leader picks among thousands (issue #19)."""
     part = dict(zip(roles["mastermind_id"], roles["part"], strict=True))
-    labels = {}
-    for r in rooms.iter_rows(named=True):
-        state = r["outcome"] or "open"
-        mine = part.get(r["mastermind_id"])
-        labels[r["mastermind_id"]] = f"{r['title']} · {r['owner']} · {state}" + (
-            f" · you: {mine}" if mine else ""
-        )
-    return labels
+    mine = pl.col("mastermind_id").replace_strict(part, default=None, return_dtype=pl.String)
+    state = pl.col("outcome").fill_null("open")
+    state = pl.when(state == "").then(pl.lit("open")).otherwise(state)
+    label = pl.concat_str(
+        pl.col("title").fill_null(display.DASH),
+        pl.lit(" · "),
+        pl.col("owner").fill_null(display.DASH),
+        pl.lit(" · "),
+        state,
+        pl.when(mine.is_not_null() & (mine != ""))
+        .then(pl.lit(" · you: ") + mine)
+        .otherwise(pl.lit("")),
+    )
+    shown = rooms.select(label)[:, 0].to_list()
+    # read-only: the page shares it between sessions (ui.once)
+    return MappingProxyType(dict(zip(rooms["mastermind_id"].to_list(), shown, strict=True)))
 
 
 def room_summary(room: dict) -> str:
