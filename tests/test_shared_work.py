@@ -5,7 +5,6 @@ shortcut must still give what the long way gives, and must notice a write."""
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 import polars as pl
