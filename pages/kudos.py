@@ -19,10 +19,9 @@ today = ui.today()
 st.title("Kudos")
 ui.demo_notice()
 
-roster = ui.run("roster", as_of=today).filter(
-    pl.col("active") & (pl.col("rep_id") != viewer.rep_id)
-)
-names = dict(zip(roster["rep_id"], roster["rep"], strict=True))
+people = ui.active_reps(today)  # names made once per data version: 16,000 at the large scale
+names = people.names
+to_choices = people.frame.filter(pl.col("rep_id") != viewer.rep_id)["rep_id"].to_list()
 # A kudos tied to a deal counts in that deal's pod: the deals of the pods the viewer is in or leads.
 deals = ui.run("pool_shares", **period.params(), viewer_id=viewer.rep_id)
 deals = deals.select("deal_id", "deal").unique().sort("deal")
@@ -65,7 +64,7 @@ def give() -> None:
 with st.container(border=True):
     st.subheader("Give kudos")
     st.caption(f"You can give {left_today} more today (limit {plan.kudos_daily_limit} a day).")
-    st.selectbox("To", list(names), format_func=names.get, key="kudos_to")
+    st.selectbox("To", to_choices, format_func=names.get, key="kudos_to")
     st.selectbox("For", kudos.CATEGORIES, key="kudos_category")
     st.text_area("Message", max_chars=kudos.MAX_MESSAGE, key="kudos_message")
     st.selectbox(

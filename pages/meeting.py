@@ -87,7 +87,7 @@ def standings_section(m: Meeting) -> None:
         st.plotly_chart(
             ui.figure(meeting_charts.standings_bars, rows, m.presenting), key="standings"
         )
-    _show_table(m, meeting_report.standings(rows), "No squad has a quota this quarter.")
+    _show_table(m, ui.once(meeting_report.standings, rows), "No squad has a quota this quarter.")
 
 
 # 2. The bridge ------------------------------------------------------------------------------
@@ -130,7 +130,7 @@ def bridge_section(m: Meeting) -> None:
         key="meeting_category",
     )
     deals = _movements(m).filter(pl.col("category") == picked)
-    _show_table(m, meeting_report.movements(deals), "No deals.")
+    _show_table(m, ui.once(meeting_report.movements, deals), "No deals.")
 
 
 # 3. Wins --------------------------------------------------------------------------------------
@@ -141,7 +141,7 @@ def wins_section(m: Meeting) -> None:
     total = sum(float(a) for a in wins["amount"].to_list())
     st.metric(f"Won in {m.label}", meeting_report.money(total), f"{wins.height} deals",
               delta_color="off", delta_arrow="off")  # fmt: skip
-    _show_table(m, meeting_report.wins(wins), "No deal was won this week.")
+    _show_table(m, ui.once(meeting_report.wins, wins), "No deal was won this week.")
 
 
 # 4. Deals that need help ----------------------------------------------------------------------
@@ -177,7 +177,7 @@ def help_section(m: Meeting) -> None:
     # Largest first; a whole organisation's week can be tens of thousands of deals, which no
     # one reads on a screen (and which cost seconds to send): the meeting pack has them all.
     deals, total = _needing_help(m)
-    _show_table(m, meeting_report.needing_help(deals), "No deal needs help.")
+    _show_table(m, ui.once(meeting_report.needing_help, deals), "No deal needs help.")
     if total > deals.height and not m.presenting:
         st.caption(f"The {deals.height:,} largest of {total:,} deals that need help; download "
                    "the meeting pack for all of them.")  # fmt: skip
@@ -197,8 +197,10 @@ def help_section(m: Meeting) -> None:
             )
     rooms = ui.run("mastermind_week", week_start=m.week, squad_id=m.squad_id)
     st.subheader("Masterminds")
-    st.caption(ui.plain(meeting_report.masterminds_summary(rooms)))
-    _show_table(m, meeting_report.masterminds(rooms), "No Mastermind was active this week.")
+    st.caption(ui.plain(ui.once(meeting_report.masterminds_summary, rooms)))
+    _show_table(
+        m, ui.once(meeting_report.masterminds, rooms), "No Mastermind was active this week."
+    )
 
 
 # 5. Kudos ------------------------------------------------------------------------------------
@@ -224,10 +226,12 @@ def kudos_section(m: Meeting) -> None:
     left, right = st.columns([1, 2])
     with left:
         st.subheader("Most recognised")
-        _show_table(m, meeting_report.recognised(_recognised(m, kudos)), "No kudos this week.")
+        _show_table(
+            m, ui.once(meeting_report.recognised, _recognised(m, kudos)), "No kudos this week."
+        )
     with right:
         st.subheader(f"{kudos.height} kudos")
-        _show_table(m, meeting_report.kudos(kudos), "No kudos this week.")
+        _show_table(m, ui.once(meeting_report.kudos, kudos), "No kudos this week.")
 
 
 # 6. Mentoring --------------------------------------------------------------------------------
@@ -241,7 +245,7 @@ def mentoring_section(m: Meeting) -> None:
         cols, (("asked", "Asked for help"), ("accepted", "Started"), ("done", "Done")), strict=True
     ):
         col.metric(label, counts.get(event, 0))
-    _show_table(m, meeting_report.mentoring(rows), "No request for help moved this week.")
+    _show_table(m, ui.once(meeting_report.mentoring, rows), "No request for help moved this week.")
 
 
 # 7. Action items -----------------------------------------------------------------------------
@@ -258,7 +262,7 @@ def actions_section(m: Meeting) -> None:
         still = carried.filter(~pl.col("done")).height
         st.caption(f"First the actions of earlier meetings ({still} still open), then this "
                    "meeting's decisions and actions.")  # fmt: skip
-    _show_table(m, meeting_report.actions(items), "No decisions or actions recorded yet.")
+    _show_table(m, ui.once(meeting_report.actions, items), "No decisions or actions recorded yet.")
     if not m.may_write:
         return
     open_items = items.filter(~pl.col("done") & (pl.col("kind") == "action"))
