@@ -179,7 +179,13 @@ async def session(
                     view.elements, view.error = drawn.elements, drawn.error
                     view.title = drawn.headings[0] if drawn.headings else None
                 except (TimeoutError, websockets.ConnectionClosed) as exc:
-                    view.error = f"{type(exc).__name__}: {exc}"[:300]
+                    # which page, and how long it waited: a timeout says nothing by itself
+                    said = str(exc) or f"no message from the server for {timeout:.0f} s"
+                    waited = time.perf_counter() - started
+                    view.error = (
+                        f"{type(exc).__name__}: {said} ({page}, {action}, asked "
+                        f"{view.started:.0f} s into the run, after {waited:.0f} s)"
+                    )[:300]
                     drawn = _Page()
                 views.append(view)
                 if view.error and view.ready_s is None:

@@ -326,6 +326,11 @@ def test_monday_morning_while_a_leader_imports(org, server):
         "simulated_views_per_s": tabs["views_per_s"],
         "simulated_ready_p50_s": tabs["median_s"],
         "simulated_ready_p95_s": tabs["p95_s"],
+        "simulated_ready_max_s": tabs["max_s"],
+        "simulated_by_page": {
+            page: {k: found[k] for k in ("views", "failed", "median_s", "p95_s", "max_s")}
+            for page, found in tabs["pages"].items()
+        },
         "import_s": imported["upload_to_imported_s"],
         "wall_s": wall,
         "goals_saved": len(writes["goals"]),
