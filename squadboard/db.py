@@ -488,7 +488,6 @@ def data_version(con: duckdb.DuckDBPyConnection, *, lake: bool | None = None) ->
 
 
 def bump_data_version(cur: duckdb.DuckDBPyConnection) -> None:
-    _committed()  # a write outside db.transaction (a restore) is counted too
     if store.is_lake(cur):
         return  # every commit is a new snapshot already; a shared counter row would make
         # every two writers conflict

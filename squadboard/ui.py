@@ -180,10 +180,8 @@ def _version() -> tuple[str, int]:
     kept = getattr(_run_version, "value", None)
     if in_a_run and kept is not None:
         kept_path, commits, version, since = kept
-        if (kept_path, commits) == (
-            path,
-            db.commits(),
-        ) and time.monotonic() - since < VERSION_KEPT_S:
+        fresh = time.monotonic() - since < VERSION_KEPT_S
+        if fresh and kept_path == path and commits == db.commits():
             return path, version
     commits, since = db.commits(), time.monotonic()  # before the read: a commit during it counts
     version = db.data_version(_database(path), lake=store.is_lake_target(path))
